@@ -1,0 +1,364 @@
+#pragma once
+/// \file tcpv/checker.hpp
+/// The model checker: a builder that explores a model and decides its properties.
+///
+/// ```cpp
+/// auto result = tcpv::checker(my_model{}).bfs().threads(2).max_seconds(60).run();
+/// if (auto t = result.counterexample("mutual-exclusion")) { ... }   // a typed trace
+/// tcpv::print(std::cout, result.summary());                           // text report
+/// ```
+///
+/// The properties are the model's own (`properties()`, when it has one) and any added with
+/// `check(...)`. Breadth-first search (the default) reports shortest counterexamples for safety
+/// properties; the counts, depth and counterexamples are the same for every thread count and
+/// every run. Depth-first search is single-threaded and its traces are not shortest. Reaching a
+/// limit stops the search with verdict "unknown" for what it could not decide, never a crash.
+/// Liveness (eventually, leads_to) is analysed on the whole explored graph after the search;
+/// see property.hpp for its semantics and fairness.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "detail/liveness.hpp"
+#include "detail/search.hpp"
+#include "model.hpp"
+#include "property.hpp"
+#include "report.hpp"
+#include "trace.hpp"
+
+namespace tcpv {
+
+/// Thrown when a model breaks the model contract (for example `next` is not deterministic),
+/// or when a check is set up wrongly (two properties with one name). The message says which.
+struct model_error : std::logic_error {
+    using std::logic_error::logic_error;
+};
+
+/// One property's outcome with its typed trace.
+template <model M>
+struct property_result {
+    std::string name;
+    property_kind kind = property_kind::always;
+    verdict result = verdict::unknown;
+    std::optional<tcpv::trace<M>> trace;  ///< counterexample (violated) or example (sometimes, holds)
+    std::string note;
+};
+
+/// Everything a run found. Holds a copy of the model and the explored states.
+template <model M>
+struct result {
+    using state = typename M::state;
+    using store_type = detail::state_store<state>;
+
+    M model;
+    search_stats stats;
+    std::vector<property_result<M>> properties;
+    std::shared_ptr<const store_type> explored;  ///< the visited states, numbered in discovery order
+    std::uint64_t initial_states = 0;            ///< ids [0, initial_states) are initial
+
+    [[nodiscard]] const property_result<M>* find(std::string_view name) const noexcept {
+        for (const auto& p : properties)
+            if (p.name == name) return &p;
+        return nullptr;
+    }
+    /// The counterexample of a violated property, or nothing.
+    [[nodiscard]] std::optional<trace<M>> counterexample(std::string_view name) const {
+        const auto* p = find(name);
+        if (!p || p->result != verdict::violated) return std::nullopt;
+        return p->trace;
+    }
+    /// The verdict of a property; throws std::out_of_range for an unknown name.
+    [[nodiscard]] verdict verdict_of(std::string_view name) const {
+        const auto* p = find(name);
+        if (!p) throw std::out_of_range("tcpv: no property named '" + std::string(name) + "'");
+        return p->result;
+    }
+    [[nodiscard]] bool all_hold() const { return summary().overall() == verdict::holds; }
+
+    /// The printed, model-independent form (what `tcpv check` prints and writes as JSON).
+    [[nodiscard]] report summary(std::string model_name = {},
+                                 std::vector<std::pair<std::string, std::string>> params = {}) const {
+        report r;
+        r.model = std::move(model_name);
+        r.params = std::move(params);
+        r.stats = stats;
+        for (const auto& p : properties) {
+            property_summary s{p.name, p.kind, p.result, std::nullopt, p.note};
+            if (p.trace) s.trace = p.trace->text(model);
+            r.properties.push_back(std::move(s));
+        }
+        return r;
+    }
+};
+
+template <model M>
+class basic_checker {
+public:
+    using state = typename M::state;
+    using action = typename M::action;
+
+    explicit basic_checker(M m) : m_(std::move(m)) {
+        if constexpr (has_properties<M>) props_ = m_.properties();
+    }
+
+    basic_checker& bfs() { opt_.order = search_order::bfs; return *this; }
+    basic_checker& dfs() { opt_.order = search_order::dfs; return *this; }
+    /// Worker threads for breadth-first search (0 means one per hardware thread).
+    basic_checker& threads(unsigned n) {
+        opt_.threads = n == 0 ? std::max(1u, std::thread::hardware_concurrency()) : n;
+        return *this;
+    }
+    /// Stop after storing this many distinct states (0: no limit).
+    basic_checker& max_states(std::uint64_t n) { opt_.max_states = n; return *this; }
+    /// Stop when the process's resident memory reaches this many bytes (0: no limit).
+    basic_checker& max_memory(std::uint64_t bytes) { opt_.max_memory = bytes; return *this; }
+    /// Stop after this many seconds of wall time (0: no limit).
+    basic_checker& max_seconds(double s) { opt_.max_seconds = s; return *this; }
+    /// Print a progress line on stderr about once a second during long runs.
+    basic_checker& progress(bool on = true) { opt_.progress = on; return *this; }
+    /// Adds a property to those of the model.
+    basic_checker& check(property<M> p) { props_.push_back(std::move(p)); return *this; }
+    /// Checks only these properties (the others are dropped); unknown names throw model_error.
+    basic_checker& only(const std::vector<std::string>& names) {
+        std::vector<property<M>> kept;
+        for (const auto& n : names) {
+            auto it = std::find_if(props_.begin(), props_.end(), [&](const auto& p) { return p.name == n; });
+            if (it == props_.end()) throw model_error("tcpv: the model has no property named '" + n + "'");
+            kept.push_back(*it);
+        }
+        props_ = std::move(kept);
+        return *this;
+    }
+
+    [[nodiscard]] const std::vector<property<M>>& properties() const noexcept { return props_; }
+    [[nodiscard]] const M& model() const noexcept { return m_; }
+
+    /// Explores the model and decides every property.
+    [[nodiscard]] result<M> run() const {
+        for (std::size_t i = 0; i < props_.size(); ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (props_[i].name == props_[j].name)
+                    throw model_error("tcpv: two properties are named '" + props_[i].name + "'");
+        const auto start = std::chrono::steady_clock::now();
+        auto found = detail::search<M>(m_, props_, opt_).run();
+        result<M> r{m_, found.stats, {}, found.store, found.initial_count};
+        const bool complete = found.stats.limit == limit_kind::none;
+        const std::string limit_note =
+            complete ? std::string() : "the search stopped at " + std::string(to_string(found.stats.limit));
+        std::optional<detail::explored_graph> graph;
+        std::vector<std::vector<detail::edge_fairness>> fairness(props_.size());
+        for (std::size_t i = 0; i < props_.size(); ++i) {
+            const auto& p = props_[i];
+            property_result<M> pr{p.name, p.kind, verdict::unknown, std::nullopt, {}};
+            const auto hit = found.first_hit[i];
+            const bool has_hit = hit != detail::state_store<state>::no_id;
+            switch (p.kind) {
+                case property_kind::always:
+                case property_kind::deadlock_free:
+                    if (has_hit) {
+                        pr.result = verdict::violated;
+                        pr.trace = path_to(*found.store, hit);
+                        if (p.kind == property_kind::deadlock_free) {
+                            pr.trace->end = trace_end::deadlock;
+                            pr.note = "deadlock: a reachable state without successor";
+                        }
+                    } else {
+                        pr.result = complete ? verdict::holds : verdict::unknown;
+                        pr.note = limit_note;
+                    }
+                    break;
+                case property_kind::sometimes:
+                    if (has_hit) {
+                        pr.result = verdict::holds;
+                        pr.trace = path_to(*found.store, hit);
+                    } else if (complete) {
+                        pr.result = verdict::violated;
+                        pr.note = "no reachable state satisfies it";
+                    } else {
+                        pr.note = limit_note;
+                    }
+                    break;
+                case property_kind::eventually:
+                case property_kind::leads_to:
+                    if (!complete) {
+                        pr.note = limit_note + "; liveness needs the whole graph";
+                        break;
+                    }
+                    if (!graph) graph = build_graph(*found.store, fairness);
+                    if (auto l = find_lasso(*found.store, *graph, p, fairness[i], found.initial_count)) {
+                        pr.result = verdict::violated;
+                        pr.trace = std::move(*l);
+                        pr.note = pr.trace->end == trace_end::cycle ? "a reachable cycle that never reaches the goal"
+                                                                    : "a path to a deadlock that never reaches the goal";
+                        if (pr.trace->end == trace_end::cycle && !p.fairness_assumptions.empty())
+                            pr.note += " (fair under the stated assumptions)";
+                    } else {
+                        pr.result = verdict::holds;
+                    }
+                    break;
+            }
+            r.properties.push_back(std::move(pr));
+        }
+        r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        r.stats.peak_rss_bytes = detail::peak_rss_bytes();
+        return r;
+    }
+
+private:
+    using store_t = detail::state_store<state>;
+    using id_type = typename store_t::id_type;
+
+    [[noreturn]] void nondeterministic(std::string_view where, const state& from) const {
+        throw model_error("tcpv: the model is not deterministic: " + std::string(where) +
+                          " no longer emits a transition it emitted during the search (from state " +
+                          to_text(m_, from) + "); init and next must emit the same pairs every time");
+    }
+
+    // The tree path from an initial state to `id`, with actions recovered by calling init/next
+    // again (the first emission that produces the child, as in the search).
+    trace<M> path_to(const store_t& store, id_type id) const {
+        std::vector<id_type> ids;
+        for (id_type v = id; v != store_t::no_id; v = store.parent(v)) ids.push_back(v);
+        std::reverse(ids.begin(), ids.end());
+        trace<M> t;
+        t.steps.reserve(ids.size());
+        std::optional<action> act;
+        m_.init([&](const action& a, const state& s) {
+            if (!act && s == store[ids[0]]) act.emplace(a);
+        });
+        if (!act) nondeterministic("init", store[ids[0]]);
+        t.steps.push_back({*act, store[ids[0]]});
+        for (std::size_t i = 1; i < ids.size(); ++i) {
+            act.reset();
+            const state& want = store[ids[i]];
+            m_.next(store[ids[i - 1]], [&](const action& a, const state& s) {
+                if (!act && s == want) act.emplace(a);
+            });
+            if (!act) nondeterministic("next", store[ids[i - 1]]);
+            t.steps.push_back({*act, want});
+        }
+        return t;
+    }
+
+    // The whole explored graph, and the fairness keys of every liveness property's assumptions.
+    detail::explored_graph build_graph(const store_t& store,
+                                       std::vector<std::vector<detail::edge_fairness>>& fairness) const {
+        detail::explored_graph g;
+        g.n = static_cast<std::uint32_t>(store.size());
+        g.offset.assign(g.n + 1, 0);
+        // Interned action values for the `each` forms: printed text, then == among equal texts.
+        std::unordered_map<std::string, std::vector<std::pair<action, std::uint32_t>>> interned;
+        std::uint32_t next_key = 1;
+        auto key_of = [&](const action& a) {
+            auto& bucket = interned[to_text(m_, a)];
+            for (const auto& [b, k] : bucket)
+                if (b == a) return k;
+            bucket.emplace_back(a, next_key);
+            return next_key++;
+        };
+        for (std::size_t i = 0; i < props_.size(); ++i)
+            if (is_liveness(props_[i].kind))
+                for (const auto& f : props_[i].fairness_assumptions) fairness[i].push_back({f.strength, {}});
+        for (std::uint32_t v = 0; v < g.n; ++v) {
+            m_.next(store[v], [&](const action& a, const state& s) {
+                const auto id = store.find(s);
+                if (!id) nondeterministic("next", store[v]);
+                g.target.push_back(*id);
+                for (std::size_t i = 0; i < props_.size(); ++i)
+                    for (std::size_t j = 0; j < fairness[i].size(); ++j) {
+                        const auto& f = props_[i].fairness_assumptions[j];
+                        fairness[i][j].key.push_back(!f.in_class(a) ? 0u : f.each_action ? key_of(a) : 1u);
+                    }
+            });
+            g.offset[v + 1] = g.target.size();
+        }
+        return g;
+    }
+
+    std::optional<trace<M>> find_lasso(const store_t& store, const detail::explored_graph& g, const property<M>& p,
+                                       const std::vector<detail::edge_fairness>& fair,
+                                       std::uint64_t initial_count) const {
+        std::vector<char> goal(g.n);
+        const auto& q = p.goal();
+        for (std::uint32_t v = 0; v < g.n; ++v) goal[v] = q(store[v]) ? 1 : 0;
+        std::vector<std::uint32_t> triggers;
+        if (p.kind == property_kind::eventually) {
+            for (std::uint32_t v = 0; v < initial_count; ++v) triggers.push_back(v);
+        } else {
+            for (std::uint32_t v = 0; v < g.n; ++v)
+                if (!goal[v] && p.p(store[v])) triggers.push_back(v);
+        }
+        detail::lasso_finder finder(g, goal, fair);
+        const auto l = finder.find(triggers);
+        if (!l) return std::nullopt;
+        trace<M> t = path_to(store, l->start);
+        const std::size_t offset = t.steps.size() - 1;  // the walk starts at the trace's last step
+        for (const std::uint64_t e : l->edges) {
+            const auto u = static_cast<std::uint32_t>(
+                std::upper_bound(g.offset.begin(), g.offset.end(), e) - g.offset.begin() - 1);
+            const std::uint64_t k = e - g.offset[u];
+            std::uint64_t seen = 0;
+            std::optional<action> act;
+            m_.next(store[u], [&](const action& a, const state&) {
+                if (seen++ == k) act.emplace(a);
+            });
+            if (!act) nondeterministic("next", store[u]);
+            t.steps.push_back({*act, store[g.target[e]]});
+        }
+        t.end = l->end;
+        t.loop_start = offset + l->loop_start;
+        return t;
+    }
+
+    M m_;
+    std::vector<property<M>> props_;
+    detail::search_options opt_;
+};
+
+namespace detail {
+// Readable errors for a type that is not a model: one static_assert per requirement.
+template <class M>
+constexpr bool diagnose_model() {
+    if constexpr (!requires { typename M::state; }) {
+        static_assert(requires { typename M::state; }, "tcpv: a model needs a nested type `state`");
+        return false;
+    } else if constexpr (!requires { typename M::action; }) {
+        static_assert(requires { typename M::action; }, "tcpv: a model needs a nested type `action`");
+        return false;
+    } else {
+        using S = typename M::state;
+        using A = typename M::action;
+        static_assert(std::regular<S>, "tcpv: the model's `state` must be regular (copyable, default-constructible, ==)");
+        static_assert(hashable<S>, "tcpv: the model's `state` must be hashable: trivially copyable without padding, or with std::hash");
+        static_assert(std::copy_constructible<A> && std::equality_comparable<A>,
+                      "tcpv: the model's `action` must be copyable and equality-comparable");
+        static_assert(printable_by<M, S>, "tcpv: states must be printable: a member print(std::ostream&, const state&) const, or operator<<");
+        static_assert(printable_by<M, A>, "tcpv: actions must be printable: a member print(std::ostream&, const action&) const, or operator<<");
+        static_assert(requires(const M& m, emitter_archetype<A, S> e) { m.init(e); },
+                      "tcpv: a model needs `void init(auto&& emit) const` that calls emit(action, state) for each initial state");
+        static_assert(requires(const M& m, const S& s, emitter_archetype<A, S> e) { m.next(s, e); },
+                      "tcpv: a model needs `void next(const state&, auto&& emit) const` that calls emit(action, successor)");
+        return model<M>;
+    }
+}
+}  // namespace detail
+
+/// Starts a check of model `m` (a copy is kept). A type that is not a `model` gets one
+/// readable error naming the missing requirement.
+template <class M>
+auto checker(M m) {
+    if constexpr (detail::diagnose_model<M>())
+        return basic_checker<M>(std::move(m));
+    else
+        return 0;  // unreachable: diagnose_model has already failed a static_assert
+}
+
+}  // namespace tcpv
