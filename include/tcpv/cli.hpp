@@ -1,0 +1,318 @@
+#pragma once
+/// \file tcpv/cli.hpp
+/// The `tcpv` command-line program over a registry of models, reusable by any project that
+/// registers its own models (`return tcpv::cli::main(argc, argv, my_registry);`).
+///
+/// ```
+/// tcpv list
+/// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
+///                  [--max-memory MIB] [--dfs] [--json] [--dot FILE] [--examples] [--quiet]
+/// tcpv check --all [options]
+/// ```
+/// Exit status: 0 every property holds; 1 a property is violated (the shortest trace is
+/// printed); 2 bad usage or input (the message names it and what is allowed); 3 a limit was
+/// reached before a verdict.
+
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "registry.hpp"
+#include "version.hpp"
+
+namespace tcpv::cli {
+
+inline constexpr int exit_holds = 0;
+inline constexpr int exit_violated = 1;
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_unknown = 3;
+
+/// A usage or input error: printed as "tcpv: <message>", exit status 2.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+inline constexpr std::string_view help_text =
+    R"(tcpv - check TCP connection models
+
+usage:
+  tcpv list                      one line per model: name, parameters=defaults, summary
+  tcpv check MODEL [options]     explore MODEL and decide its properties
+  tcpv check --all [options]     every registered model with its defaults; a verdict table
+  tcpv --version | --help
+
+check options:
+  --set NAME=VALUE    set a model parameter (repeatable; see `tcpv list`)
+  --threads N         worker threads for breadth-first search (default 1; 0 = all cores)
+  --max-states N      stop after N distinct states (verdict "unknown", exit 3)
+  --max-seconds S     stop after S seconds
+  --max-memory MIB    stop when resident memory reaches MIB mebibytes
+  --dfs               depth-first search (traces are then not shortest)
+  --json              print the report as one JSON object (an array with --all)
+  --dot FILE          write the explored state graph (first counterexample in red); FILE.svg
+                      is rendered through Graphviz `dot`
+  --examples          also print the example traces of `sometimes` properties
+  --quiet             no progress line on stderr
+
+exit status: 0 all properties hold, 1 a property is violated, 2 bad usage or input,
+             3 a limit was reached before a verdict
+)";
+
+namespace detail {
+
+inline std::uint64_t parse_count(std::string_view option, std::string_view text, std::uint64_t min, std::uint64_t max) {
+    std::uint64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || text[0] == '-' || text[0] == '+' || ec == std::errc::invalid_argument ||
+        ptr != text.data() + text.size())
+        throw usage_error(std::string(option) + " needs a whole number from " + std::to_string(min) + " to " +
+                          std::to_string(max) + ", not '" + std::string(text) + "'");
+    if (ec == std::errc::result_out_of_range || v < min || v > max)
+        throw usage_error(std::string(option) + " " + std::string(text) + " is out of range: allowed " +
+                          std::to_string(min) + " to " + std::to_string(max));
+    return v;
+}
+
+inline double parse_seconds(std::string_view option, std::string_view text) {
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !(v > 0) || v > 1e9)
+        throw usage_error(std::string(option) + " needs a positive number of seconds, not '" + std::string(text) + "'");
+    return v;
+}
+
+struct check_args {
+    std::string model;
+    bool all = false;
+    std::vector<std::pair<std::string, std::string>> sets;
+    run_options run;
+    bool json = false;
+    bool examples = false;
+    std::string dot_file;
+};
+
+inline check_args parse_check(const std::vector<std::string_view>& args) {
+    check_args a;
+    a.run.progress = true;
+    auto value = [&](std::size_t& i) -> std::string_view {
+        if (i + 1 >= args.size()) throw usage_error(std::string(args[i]) + " needs a value");
+        return args[++i];
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        if (arg == "--all") {
+            a.all = true;
+        } else if (arg == "--set") {
+            const std::string_view kv = value(i);
+            const auto eq = kv.find('=');
+            if (eq == std::string_view::npos || eq == 0)
+                throw usage_error("--set needs NAME=VALUE, not '" + std::string(kv) + "'");
+            a.sets.emplace_back(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+        } else if (arg == "--threads") {
+            a.run.threads = static_cast<unsigned>(parse_count(arg, value(i), 0, 1024));
+            if (a.run.threads == 0) a.run.threads = std::max(1u, std::thread::hardware_concurrency());
+        } else if (arg == "--max-states") {
+            a.run.max_states = parse_count(arg, value(i), 1, tcpv::detail::state_store<int>::max_states);
+        } else if (arg == "--max-seconds") {
+            a.run.max_seconds = parse_seconds(arg, value(i));
+        } else if (arg == "--max-memory") {
+            a.run.max_memory = parse_count(arg, value(i), 1, 1ull << 30) << 20;
+        } else if (arg == "--dfs") {
+            a.run.order = search_order::dfs;
+        } else if (arg == "--bfs") {
+            a.run.order = search_order::bfs;
+        } else if (arg == "--json") {
+            a.json = true;
+        } else if (arg == "--dot") {
+            a.dot_file = std::string(value(i));
+            if (a.dot_file.empty()) throw usage_error("--dot needs a file name");
+            a.run.want_dot = true;
+        } else if (arg == "--examples") {
+            a.examples = true;
+        } else if (arg == "--quiet") {
+            a.run.progress = false;
+        } else if (arg.starts_with("-")) {
+            throw usage_error("unknown option '" + std::string(arg) + "' for check");
+        } else if (a.model.empty() && !a.all) {
+            a.model = std::string(arg);
+        } else {
+            throw usage_error("unexpected argument '" + std::string(arg) + "': check takes one model (or --all)");
+        }
+    }
+    if (a.all && !a.model.empty()) throw usage_error("check takes a model name or --all, not both");
+    if (!a.all && a.model.empty()) throw usage_error("check needs a model name or --all (see `tcpv list`)");
+    if (a.all && !a.sets.empty()) throw usage_error("--set applies to one model; --all runs every model with its defaults");
+    if (a.all && !a.dot_file.empty()) throw usage_error("--dot applies to one model, not --all");
+    return a;
+}
+
+inline std::string model_names(const registry& reg) {
+    std::string s;
+    for (const auto& e : reg.entries()) s += (s.empty() ? "" : ", ") + e.name;
+    return s.empty() ? "(none registered)" : s;
+}
+
+inline const model_entry& find_model(const registry& reg, const std::string& name) {
+    const model_entry* e = reg.find(name);
+    if (!e) throw usage_error("unknown model '" + name + "'; the models are: " + model_names(reg));
+    return *e;
+}
+
+inline int list(const registry& reg, std::ostream& out) {
+    std::size_t width = 0;
+    for (const auto& e : reg.entries()) width = std::max(width, e.name.size());
+    for (const auto& e : reg.entries()) {
+        out << std::left << std::setw(static_cast<int>(width) + 2) << e.name;
+        for (const auto& p : e.params) out << p.name << '=' << p.format(p.default_value) << ' ';
+        out << " " << e.summary << '\n';
+        for (const auto& p : e.params) out << "    " << p.name << ": " << p.help << " (" << p.allowed() << ")\n";
+    }
+    return exit_holds;
+}
+
+inline int status_of(const report& r) { return r.exit_status(); }
+
+inline int check_one(const registry& reg, const check_args& a, std::ostream& out, std::ostream& err) {
+    const model_entry& e = find_model(reg, a.model);
+    parameter_values values(e.params);
+    for (const auto& [k, v] : a.sets) {
+        try {
+            values.set(k, v);
+        } catch (const std::invalid_argument& x) {
+            throw usage_error(std::string(x.what()) + " (model " + e.name + ")");
+        }
+    }
+    // Check that the output file can be written before a long run, so nothing is lost after it.
+    if (!a.dot_file.empty()) {
+        std::ofstream probe(a.dot_file, std::ios::app);
+        if (!probe) throw usage_error("cannot write --dot file '" + a.dot_file + "'");
+    }
+    run_output o = e.run(values, a.run);
+    if (a.json)
+        out << to_json(o.result) << '\n';
+    else
+        print(out, o.result, a.examples);
+    if (!a.dot_file.empty()) {
+        const bool svg = a.dot_file.size() > 4 && a.dot_file.ends_with(".svg");
+        if (svg) {
+            if (const std::string msg = graphviz::render(o.dot, a.dot_file); !msg.empty()) {
+                err << "tcpv: " << msg << '\n';
+                std::ofstream(a.dot_file.substr(0, a.dot_file.size() - 4) + ".dot") << o.dot;
+                err << "tcpv: wrote the DOT text to " << a.dot_file.substr(0, a.dot_file.size() - 4) << ".dot instead\n";
+                return exit_usage;
+            }
+        } else {
+            std::ofstream f(a.dot_file, std::ios::trunc);
+            f << o.dot;
+            if (!f) throw usage_error("cannot write --dot file '" + a.dot_file + "'");
+        }
+    }
+    return status_of(o.result);
+}
+
+inline int check_all(const registry& reg, const check_args& a, std::ostream& out, std::ostream& err) {
+    std::vector<report> reports;
+    for (const auto& e : reg.entries()) {
+        const parameter_values values(e.params);
+        if (!a.json && a.run.progress) err << "tcpv: checking " << e.name << "...\n";
+        reports.push_back(e.run(values, a.run).result);
+    }
+    int status = exit_holds;
+    for (const auto& r : reports) {
+        const int s = status_of(r);
+        if (s == exit_violated || (s == exit_unknown && status == exit_holds)) status = s;
+    }
+    if (a.json) {
+        out << '[';
+        for (std::size_t i = 0; i < reports.size(); ++i) out << (i ? "," : "") << to_json(reports[i]);
+        out << "]\n";
+        return status;
+    }
+    std::size_t width = 5;
+    for (const auto& r : reports) width = std::max(width, r.model.size());
+    out << std::left << std::setw(static_cast<int>(width) + 2) << "model" << std::right << std::setw(12) << "states"
+        << std::setw(14) << "transitions" << std::setw(7) << "depth" << std::setw(10) << "seconds" << "  "
+        << std::left << std::setw(9) << "verdict" << "properties\n";
+    for (const auto& r : reports) {
+        std::size_t held = 0;
+        std::string bad;
+        for (const auto& p : r.properties) {
+            if (p.result == verdict::holds) ++held;
+            else bad += std::string(bad.empty() ? "" : ", ") + p.name + " " + std::string(to_string(p.result));
+        }
+        std::ostringstream secs;
+        secs << std::fixed << std::setprecision(3) << r.stats.seconds;
+        out << std::left << std::setw(static_cast<int>(width) + 2) << r.model << std::right << std::setw(12)
+            << r.stats.states << std::setw(14) << r.stats.transitions << std::setw(7) << r.stats.depth
+            << std::setw(10) << secs.str() << "  " << std::left << std::setw(9) << to_string(r.overall()) << held
+            << '/' << r.properties.size() << " hold" << (bad.empty() ? "" : " (" + bad + ")") << '\n';
+    }
+    for (const auto& r : reports)
+        if (r.overall() == verdict::violated) {
+            out << '\n';
+            print(out, r);
+        }
+    return status;
+}
+
+}  // namespace detail
+
+/// Runs the program on `args` (without the program name). Never throws: errors become
+/// messages on `err` and exit status 2.
+inline int run(const registry& reg, const std::vector<std::string_view>& args, std::ostream& out, std::ostream& err) {
+    try {
+        if (args.empty()) {
+            err << help_text;
+            return exit_usage;
+        }
+        const std::string_view cmd = args[0];
+        const std::vector<std::string_view> rest(args.begin() + 1, args.end());
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            out << help_text;
+            return exit_holds;
+        }
+        if (cmd == "--version") {
+            out << "tcpv " << version_string << '\n';
+            return exit_holds;
+        }
+        if (cmd == "list") {
+            if (!rest.empty()) throw usage_error("list takes no arguments");
+            return detail::list(reg, out);
+        }
+        if (cmd == "check") {
+            const auto a = detail::parse_check(rest);
+            return a.all ? detail::check_all(reg, a, out, err) : detail::check_one(reg, a, out, err);
+        }
+        throw usage_error("unknown command '" + std::string(cmd) + "'; the commands are list and check");
+    } catch (const usage_error& e) {
+        err << "tcpv: " << e.what() << "\n(see `tcpv --help`)\n";
+        return exit_usage;
+    } catch (const model_error& e) {
+        err << "tcpv: model error: " << e.what() << '\n';
+        return exit_usage;
+    } catch (const std::bad_alloc&) {
+        err << "tcpv: out of memory; use --max-memory or --max-states to bound the search\n";
+        return exit_unknown;
+    } catch (const std::exception& e) {
+        err << "tcpv: " << e.what() << '\n';
+        return exit_usage;
+    }
+}
+
+/// `main` of a tcpv program.
+inline int main(int argc, char** argv, const registry& reg) {
+    std::vector<std::string_view> args;
+    for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+    return run(reg, args, std::cout, std::cerr);
+}
+
+}  // namespace tcpv::cli

@@ -1,0 +1,163 @@
+#pragma once
+/// \file tcpv/graphviz.hpp
+/// Graphviz DOT output of an explored state graph, with a trace highlighted, and rendering
+/// through the `dot` program.
+///
+/// Output is deterministic: nodes are numbered in discovery order and edges are written in
+/// emission order, so the same model always gives the same bytes.
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+
+#include "checker.hpp"
+
+namespace tcpv::graphviz {
+
+/// `s` as a DOT double-quoted string (quotes, backslashes and newlines escaped).
+inline std::string quote(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out + '"';
+}
+
+/// Options of `state_graph`.
+struct graph_options {
+    std::size_t max_states = 200;  ///< larger graphs are cut (a note says so); 0: no cut
+    std::string title;
+};
+
+/// The explored state graph of `r` as DOT. States are boxes labelled with their printed form;
+/// edges carry the action. Initial states have a bold border. When `highlight` is given (a
+/// trace of the same model), its states and steps are drawn red and thick, and a lasso's
+/// returning step is marked "loop".
+template <model M>
+std::string state_graph(const result<M>& r, const trace<M>* highlight = nullptr, const graph_options& opt = {}) {
+    using state = typename M::state;
+    using action = typename M::action;
+    const auto& store = *r.explored;
+    const std::size_t n = store.size();
+    const std::size_t shown = (opt.max_states == 0) ? n : std::min(n, opt.max_states);
+    std::set<std::uint32_t> hot_states;
+    std::set<std::pair<std::uint32_t, std::string>> hot_edges;  // (source, "action\ntarget")
+    if (highlight) {
+        std::optional<std::uint32_t> prev;
+        for (const auto& step : highlight->steps) {
+            const auto id = store.find(step.st);
+            if (!id) break;
+            hot_states.insert(*id);
+            if (prev) hot_edges.insert({*prev, to_text(r.model, step.act) + '\n' + std::to_string(*id)});
+            prev = id;
+        }
+    }
+    std::ostringstream os;
+    os << "digraph tcpv {\n"
+       << "  graph [rankdir=TB, fontname=\"Helvetica\"" << (opt.title.empty() ? "" : ", labelloc=t, label=" + quote(opt.title))
+       << "];\n"
+       << "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n"
+       << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+    for (std::uint32_t v = 0; v < shown; ++v) {
+        os << "  s" << v << " [label=" << quote(to_text(r.model, store[v]));
+        const bool hot = hot_states.count(v) > 0;
+        if (v < r.initial_states) os << ", penwidth=2";
+        if (hot) os << ", color=red, fontcolor=red, penwidth=2.5";
+        os << "];\n";
+    }
+    for (std::uint32_t v = 0; v < shown; ++v) {
+        r.model.next(store[v], [&](const action& a, const state& s) {
+            const auto w = store.find(s);
+            if (!w || *w >= shown) return;
+            const std::string label = to_text(r.model, a);
+            const bool hot = hot_edges.count({v, label + '\n' + std::to_string(*w)}) > 0;
+            os << "  s" << v << " -> s" << *w << " [label=" << quote(label);
+            if (hot) os << ", color=red, fontcolor=red, penwidth=2.5";
+            os << "];\n";
+        });
+    }
+    if (shown < n)
+        os << "  cut [shape=note, label=" << quote("showing " + std::to_string(shown) + " of " + std::to_string(n) + " states")
+           << "];\n";
+    os << "}\n";
+    return os.str();
+}
+
+/// Path of the `dot` program: $TCPV_DOT if set, else "dot" from PATH.
+inline std::string dot_program() {
+    if (const char* p = std::getenv("TCPV_DOT"); p && *p) return p;
+    return "dot";
+}
+
+namespace detail {
+/// Runs `argv` (searched in PATH) with stdout/stderr sent to `out_path`/`err_path`; the exit
+/// status, or -1 when the program cannot be started. No shell is involved, so paths are
+/// passed through untouched whatever characters they hold.
+inline int run_program(const std::vector<std::string>& argv, const char* out_path, const char* err_path) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), ::environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return -1;
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+}  // namespace detail
+
+/// Whether the `dot` program can be run.
+inline bool dot_available() { return detail::run_program({dot_program(), "-V"}, "/dev/null", "/dev/null") == 0; }
+
+/// Renders DOT text with `dot -T<format>` into `path`. Returns an empty string on success, else
+/// a message that says what went wrong (no `dot` installed, or dot's complaint).
+inline std::string render(const std::string& dot_text, const std::string& path, std::string_view format = "svg") {
+    if (!dot_available())
+        return "cannot render " + path + ": the Graphviz program `dot` was not found (apt-get install graphviz)";
+    char tmpl[] = "/tmp/tcpv-dot-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    if (fd < 0) return "cannot create a temporary file for dot";
+    ::close(fd);
+    {
+        std::ofstream f(tmpl);
+        f << dot_text;
+    }
+    const std::string err = std::string(tmpl) + ".err";
+    const int rc = detail::run_program({dot_program(), "-T" + std::string(format), "-o", path, tmpl}, "/dev/null", err.c_str());
+    std::string message;
+    if (rc != 0) {
+        std::ifstream e(err);
+        std::stringstream ss;
+        ss << e.rdbuf();
+        message = "dot could not write " + path + ": " + (ss.str().empty() ? "exit status " + std::to_string(rc) : ss.str());
+    }
+    std::remove(tmpl);
+    std::remove(err.c_str());
+    return message;
+}
+
+}  // namespace tcpv::graphviz
