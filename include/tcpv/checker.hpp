@@ -230,20 +230,26 @@ private:
         std::reverse(ids.begin(), ids.end());
         trace<M> t;
         t.steps.reserve(ids.size());
-        std::optional<action> act;
+        // Steps are appended from inside the callbacks: no optional<action> (GCC 12 warns
+        // falsely about optional's payload being uninitialized).
+        bool found = false;
         m_.init([&](const action& a, const state& s) {
-            if (!act && s == store[ids[0]]) act.emplace(a);
+            if (!found && s == store[ids[0]]) {
+                t.steps.push_back({a, s});
+                found = true;
+            }
         });
-        if (!act) nondeterministic("init", store[ids[0]]);
-        t.steps.push_back({*act, store[ids[0]]});
+        if (!found) nondeterministic("init", store[ids[0]]);
         for (std::size_t i = 1; i < ids.size(); ++i) {
-            act.reset();
+            found = false;
             const state& want = store[ids[i]];
             m_.next(store[ids[i - 1]], [&](const action& a, const state& s) {
-                if (!act && s == want) act.emplace(a);
+                if (!found && s == want) {
+                    t.steps.push_back({a, want});
+                    found = true;
+                }
             });
-            if (!act) nondeterministic("next", store[ids[i - 1]]);
-            t.steps.push_back({*act, want});
+            if (!found) nondeterministic("next", store[ids[i - 1]]);
         }
         return t;
     }
@@ -306,12 +312,14 @@ private:
                 std::upper_bound(g.offset.begin(), g.offset.end(), e) - g.offset.begin() - 1);
             const std::uint64_t k = e - g.offset[u];
             std::uint64_t seen = 0;
-            std::optional<action> act;
-            m_.next(store[u], [&](const action& a, const state&) {
-                if (seen++ == k) act.emplace(a);
+            bool found = false;
+            m_.next(store[u], [&](const action& a, const state& s) {
+                if (seen++ == k && s == store[g.target[e]]) {
+                    t.steps.push_back({a, s});
+                    found = true;
+                }
             });
-            if (!act) nondeterministic("next", store[u]);
-            t.steps.push_back({*act, store[g.target[e]]});
+            if (!found) nondeterministic("next", store[u]);
         }
         t.end = l->end;
         t.loop_start = offset + l->loop_start;

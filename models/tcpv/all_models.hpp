@@ -3,6 +3,7 @@
 /// Every model that tcpv ships, registered under its name: what `tcpv list` shows and
 /// `tcpv check --all` checks. Each family of models registers itself here.
 
+#include <tcpv/bench/register.hpp>
 #include <tcpv/registry.hpp>
 
 #if __has_include(<tcpv/classic/register.hpp>)
@@ -17,7 +18,7 @@ inline void register_all_models(registry& r) {
 #ifdef TCPV_HAVE_CLASSIC
     classic::register_classic_models(r);
 #endif
-    (void)r;
+    bench::register_bench_models(r);
 }
 
 }  // namespace tcpv

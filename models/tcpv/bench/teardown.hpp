@@ -1,0 +1,245 @@
+#pragma once
+/// \file tcpv/bench/teardown.hpp
+/// The frozen benchmark model `teardown` (lossy connection release), exactly as
+/// `shared/bench/teardown.md` specifies it: no more, no less, so that its state and transition
+/// counts can be compared one to one with an independent implementation (the Promela twin in
+/// the benchmark). It measures the exploration engine; the real TCP models are in tcp/.
+///
+/// Two endpoints start ESTABLISHED; channel i carries the segments sent by endpoint i, as a
+/// multiset of (kind, age) pairs, kinds F (FIN), FA (FIN acking the peer's FIN), A (ACK of the
+/// peer's FIN) and R (RST). Transitions: close(i), lose(i, seg), deliver(i, seg) (one per
+/// distinct (kind, age) present) and tick (always enabled).
+
+#include <tcpv/property.hpp>
+
+#include <array>
+#include <cstdint>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tcpv::bench {
+
+struct teardown {
+    // Parameters (ticks). Ranges: cap 1..6, msl 1..7, rto 1..15, maxretx 0..15, tw 0..15.
+    int cap = 2;      ///< most segments in flight per direction
+    int msl = 2;      ///< maximum segment lifetime
+    int rto = 1;      ///< retransmission timeout
+    int maxretx = 2;  ///< FIN retransmissions before giving up
+    int tw = 4;       ///< TIME_WAIT duration; 0 = no TIME_WAIT (enter CLOSED at once)
+
+    static constexpr int max_cap = 6;
+
+    enum st_t : std::uint8_t { ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSED };
+    enum err_t : std::uint8_t { NONE, RST, GIVEUP };
+    enum kind_t : std::uint8_t { F, FA, A, R };
+
+    struct endpoint {
+        std::uint8_t st = ESTABLISHED, timer = 0, retx = 0, err = NONE;
+        bool operator==(const endpoint&) const = default;
+    };
+    /// A segment is one byte: 1 + (kind << 3 | age); 0 is an empty slot. A channel keeps its
+    /// segments sorted in descending order with the empty slots last, so that two states that
+    /// differ only in the order of segments are the same bytes (the multiset semantics).
+    using channel = std::array<std::uint8_t, max_cap>;
+    struct state {
+        endpoint ep[2];
+        channel ch[2]{};
+        bool operator==(const state&) const = default;
+    };
+
+    enum class op : std::uint8_t { init, close, lose, deliver, tick };
+    struct action {
+        op what = op::tick;
+        std::uint8_t side = 0;     ///< the endpoint (close) or the channel (lose, deliver)
+        std::uint8_t segment = 0;  ///< the segment byte (lose, deliver)
+        bool operator==(const action&) const = default;
+    };
+
+    /// Throws std::invalid_argument naming a parameter outside its range.
+    void validate() const {
+        auto check = [](const char* name, int v, int lo, int hi) {
+            if (v < lo || v > hi)
+                throw std::invalid_argument(std::string("teardown: ") + name + " = " + std::to_string(v) +
+                                            " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+        };
+        check("cap", cap, 1, max_cap);
+        check("msl", msl, 1, 7);
+        check("rto", rto, 1, 15);
+        check("maxretx", maxretx, 0, 15);
+        check("tw", tw, 0, 15);
+    }
+
+    static constexpr std::uint8_t seg(int kind, int age) { return static_cast<std::uint8_t>(1 + (kind << 3 | age)); }
+    static constexpr int kind_of(std::uint8_t s) { return (s - 1) >> 3; }
+    static constexpr int age_of(std::uint8_t s) { return (s - 1) & 7; }
+
+    void init(auto&& emit) const {
+        validate();
+        emit(action{op::init, 0, 0}, state{});
+    }
+
+    void next(const state& s, auto&& emit) const {
+        for (std::uint8_t i = 0; i < 2; ++i) {  // 1. close(i)
+            const auto st = s.ep[i].st;
+            if (st != ESTABLISHED && st != CLOSE_WAIT) continue;
+            state t = s;
+            endpoint& e = t.ep[i];
+            e.st = st == ESTABLISHED ? FIN_WAIT_1 : LAST_ACK;
+            e.timer = static_cast<std::uint8_t>(rto);
+            e.retx = 0;
+            send(t.ch[i], st == ESTABLISHED ? F : FA);
+            emit(action{op::close, i, 0}, t);
+        }
+        for (std::uint8_t i = 0; i < 2; ++i) {  // 2. lose and 3. deliver, per distinct segment
+            const channel& c = s.ch[i];
+            for (int k = 0; k < max_cap && c[k] != 0; ++k) {
+                if (k > 0 && c[k] == c[k - 1]) continue;  // identical copies are one choice
+                state t = s;
+                remove(t.ch[i], k);
+                emit(action{op::lose, i, c[k]}, t);
+                receive(t, 1 - i, kind_of(c[k]));
+                emit(action{op::deliver, i, c[k]}, t);
+            }
+        }
+        state t = s;  // 4. tick
+        for (auto& c : t.ch) age(c);
+        for (int i = 0; i < 2; ++i) expire(t, i);
+        emit(action{op::tick, 0, 0}, t);
+    }
+
+    std::vector<property<teardown>> properties() const {
+        return {always("no-reset-after-graceful-close", [](const state& s) {
+            for (int i = 0; i < 2; ++i)
+                if (s.ep[i].err == RST && s.ep[1 - i].err != GIVEUP) return false;
+            return true;
+        })};
+    }
+
+    void print(std::ostream& os, const state& s) const {
+        static constexpr const char* st_names[] = {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING",
+                                                   "TIME_WAIT",   "CLOSE_WAIT", "LAST_ACK",   "CLOSED"};
+        static constexpr const char* err_names[] = {"", " err=RST", " err=GIVEUP"};
+        for (int i = 0; i < 2; ++i) {
+            const endpoint& e = s.ep[i];
+            os << (i ? " | " : "") << i << ':' << st_names[e.st];
+            if (e.timer) os << " t=" << int(e.timer);
+            if (e.retx) os << " retx=" << int(e.retx);
+            os << err_names[e.err] << " [";
+            for (int k = 0; k < max_cap && s.ch[i][k]; ++k) os << (k ? " " : "") << segment_name(s.ch[i][k]);
+            os << ']';
+        }
+    }
+    void print(std::ostream& os, const action& a) const {
+        switch (a.what) {
+            case op::close: os << "close(" << int(a.side) << ')'; break;
+            case op::lose: os << "lose(" << int(a.side) << ", " << segment_name(a.segment) << ')'; break;
+            case op::deliver: os << "deliver(" << int(a.side) << ", " << segment_name(a.segment) << ')'; break;
+            case op::tick: os << "tick"; break;
+            case op::init: os << "init"; break;
+        }
+    }
+    static std::string segment_name(std::uint8_t s) {
+        static constexpr const char* kinds[] = {"F", "FA", "A", "R"};
+        return std::string(kinds[kind_of(s)]) + "@" + std::to_string(age_of(s));
+    }
+
+private:
+    // "send k": add (k, age 0) if the channel holds fewer than cap segments, else drop it.
+    void send(channel& c, int kind) const {
+        int n = 0;
+        while (n < max_cap && c[n] != 0) ++n;
+        if (n >= cap) return;
+        std::uint8_t v = seg(kind, 0);
+        int k = n;  // insertion into descending order
+        while (k > 0 && c[k - 1] < v) {
+            c[k] = c[k - 1];
+            --k;
+        }
+        c[k] = v;
+    }
+    static void remove(channel& c, int k) {
+        for (; k + 1 < max_cap; ++k) c[k] = c[k + 1];
+        c[max_cap - 1] = 0;
+    }
+    // Ages every segment; those older than msl disappear. Aging keeps the descending order
+    // within a kind, and kinds are in the high bits, so the order survives.
+    void age(channel& c) const {
+        channel out{};
+        int n = 0;
+        for (int k = 0; k < max_cap && c[k] != 0; ++k)
+            if (age_of(c[k]) + 1 <= msl) out[n++] = static_cast<std::uint8_t>(c[k] + 1);
+        c = out;
+    }
+    void become(endpoint& e, std::uint8_t st) const {
+        e.st = st;
+        if (st == CLOSED || st == FIN_WAIT_2 || st == CLOSE_WAIT) e.timer = e.retx = 0;
+    }
+    void enter_time_wait(endpoint& e) const {
+        if (tw == 0) {
+            become(e, CLOSED);
+        } else {
+            e.st = TIME_WAIT;
+            e.timer = static_cast<std::uint8_t>(tw);
+            e.retx = 0;
+        }
+    }
+    // Segment of `kind` delivered to endpoint j.
+    void receive(state& t, int j, int kind) const {
+        endpoint& e = t.ep[j];
+        channel& out = t.ch[j];
+        if (e.st == CLOSED) {
+            if (kind != R) send(out, R);
+            return;
+        }
+        if (kind == R) {
+            if (e.st != TIME_WAIT) e.err = RST;
+            become(e, CLOSED);
+            return;
+        }
+        if (kind == A) {
+            if (e.st == FIN_WAIT_1) become(e, FIN_WAIT_2);
+            else if (e.st == CLOSING) enter_time_wait(e);
+            else if (e.st == LAST_ACK) become(e, CLOSED);
+            return;
+        }
+        // A FIN (F or FA).
+        switch (e.st) {
+            case ESTABLISHED: become(e, CLOSE_WAIT); break;
+            case FIN_WAIT_1:
+                if (kind == FA) enter_time_wait(e);
+                else e.st = CLOSING;  // timer kept
+                break;
+            case FIN_WAIT_2: enter_time_wait(e); break;
+            case CLOSING:
+                if (kind == FA) enter_time_wait(e);
+                break;
+            case TIME_WAIT: enter_time_wait(e); break;
+            case LAST_ACK:
+                if (kind == FA) {
+                    become(e, CLOSED);
+                    return;  // no answer
+                }
+                break;
+            default: break;  // CLOSE_WAIT: no change
+        }
+        send(out, A);
+    }
+    void expire(state& t, int i) const {
+        endpoint& e = t.ep[i];
+        if (e.timer == 0 || --e.timer != 0) return;
+        if (e.st == TIME_WAIT) {
+            become(e, CLOSED);
+        } else if (e.retx < maxretx) {
+            send(t.ch[i], e.st == FIN_WAIT_1 ? F : FA);
+            e.timer = static_cast<std::uint8_t>(rto);
+            ++e.retx;
+        } else {
+            e.err = GIVEUP;
+            become(e, CLOSED);
+        }
+    }
+};
+
+}  // namespace tcpv::bench
