@@ -142,7 +142,9 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
             a.run.progress = false;
         } else if (arg.starts_with("-")) {
             throw usage_error("unknown option '" + std::string(arg) + "' for check");
-        } else if (a.model.empty() && !a.all) {
+        } else if (a.all) {
+            throw usage_error("check takes a model name or --all, not both");
+        } else if (a.model.empty()) {
             a.model = std::string(arg);
         } else {
             throw usage_error("unexpected argument '" + std::string(arg) + "': check takes one model (or --all)");
@@ -219,11 +221,10 @@ inline int check_one(const registry& reg, const check_args& a, std::ostream& out
     return status_of(o.result);
 }
 
-inline int check_all(const registry& reg, const check_args& a, std::ostream& out, std::ostream& err) {
+inline int check_all(const registry& reg, const check_args& a, std::ostream& out) {
     std::vector<report> reports;
     for (const auto& e : reg.entries()) {
         const parameter_values values(e.params);
-        if (!a.json && a.run.progress) err << "tcpv: checking " << e.name << "...\n";
         reports.push_back(e.run(values, a.run).result);
     }
     int status = exit_holds;
@@ -290,7 +291,7 @@ inline int run(const registry& reg, const std::vector<std::string_view>& args, s
         }
         if (cmd == "check") {
             const auto a = detail::parse_check(rest);
-            return a.all ? detail::check_all(reg, a, out, err) : detail::check_one(reg, a, out, err);
+            return a.all ? detail::check_all(reg, a, out) : detail::check_one(reg, a, out, err);
         }
         throw usage_error("unknown command '" + std::string(cmd) + "'; the commands are list and check");
     } catch (const usage_error& e) {

@@ -4,20 +4,14 @@
 /// `tcpv check --all` checks. Each family of models registers itself here.
 
 #include <tcpv/bench/register.hpp>
-#include <tcpv/registry.hpp>
-
-#if __has_include(<tcpv/classic/register.hpp>)
 #include <tcpv/classic/register.hpp>
-#define TCPV_HAVE_CLASSIC 1
-#endif
+#include <tcpv/registry.hpp>
 
 namespace tcpv {
 
 /// Adds every shipped model to `r`.
 inline void register_all_models(registry& r) {
-#ifdef TCPV_HAVE_CLASSIC
     classic::register_classic_models(r);
-#endif
     bench::register_bench_models(r);
 }
 

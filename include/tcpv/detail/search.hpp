@@ -235,7 +235,7 @@ private:
     void add_initial_states() {
         level_first_id_ = 0;
         m_.init([&](const action&, const state& s) {
-            if (out_.store->size() >= store_cap_) {
+            if (out_.store->size() >= store_cap_ && !out_.store->find(s)) {
                 out_.stats.limit = limit_kind::states;
                 return;
             }
@@ -379,6 +379,7 @@ private:
             // Push in reverse so that the first emitted successor is explored first.
             for (std::size_t i = succ.size(); i-- > 0;) {
                 if (store.size() >= store_cap_) {
+                    if (store.find(succ[i])) continue;  // known: the full store is no obstacle
                     out_.stats.limit = limit_kind::states;
                     return finish_dfs(max_depth);
                 }
