@@ -28,13 +28,21 @@
 
 namespace tcpv::graphviz {
 
-/// `s` as a DOT double-quoted string (quotes, backslashes and newlines escaped).
+/// `s` as a DOT double-quoted string (quotes, backslashes and newlines escaped; other control
+/// characters shown as `\xNN`, since dot would copy them into SVG, which XML then rejects).
 inline std::string quote(std::string_view s) {
     std::string out = "\"";
     for (const char c : s) {
         if (c == '"' || c == '\\') out += '\\';
         if (c == '\n') {
             out += "\\n";
+            continue;
+        }
+        if (static_cast<unsigned char>(c) < 0x20) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\\\x";
+            out += hex[(c >> 4) & 0xf];
+            out += hex[c & 0xf];
             continue;
         }
         out += c;
@@ -53,7 +61,8 @@ struct graph_options {
 /// trace of the same model), its states and steps are drawn red and thick, and a lasso's
 /// returning step is marked "loop".
 template <model M>
-std::string state_graph(const result<M>& r, const trace<M>* highlight = nullptr, const graph_options& opt = {}) {
+std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>* highlight = nullptr,
+                        const graph_options& opt = {}) {
     using state = typename M::state;
     using action = typename M::action;
     const auto& store = *r.explored;
@@ -61,13 +70,19 @@ std::string state_graph(const result<M>& r, const trace<M>* highlight = nullptr,
     const std::size_t shown = (opt.max_states == 0) ? n : std::min(n, opt.max_states);
     std::set<std::uint32_t> hot_states;
     std::set<std::pair<std::uint32_t, std::string>> hot_edges;  // (source, "action\ntarget")
+    std::optional<std::pair<std::uint32_t, std::string>> loop_edge;  // a lasso's returning step
     if (highlight) {
         std::optional<std::uint32_t> prev;
-        for (const auto& step : highlight->steps) {
+        for (std::size_t i = 0; i < highlight->steps.size(); ++i) {
+            const auto& step = highlight->steps[i];
             const auto id = store.find(step.st);
             if (!id) break;
             hot_states.insert(*id);
-            if (prev) hot_edges.insert({*prev, to_text(r.model, step.act) + '\n' + std::to_string(*id)});
+            if (prev) {
+                std::pair<std::uint32_t, std::string> key{*prev, to_text(r.model, step.act) + '\n' + std::to_string(*id)};
+                if (highlight->end == trace_end::cycle && i + 1 == highlight->steps.size()) loop_edge = key;
+                hot_edges.insert(std::move(key));
+            }
             prev = id;
         }
     }
@@ -89,9 +104,11 @@ std::string state_graph(const result<M>& r, const trace<M>* highlight = nullptr,
             const auto w = store.find(s);
             if (!w || *w >= shown) return;
             const std::string label = to_text(r.model, a);
-            const bool hot = hot_edges.count({v, label + '\n' + std::to_string(*w)}) > 0;
+            const std::pair<std::uint32_t, std::string> key{v, label + '\n' + std::to_string(*w)};
+            const bool hot = hot_edges.count(key) > 0;
             os << "  s" << v << " -> s" << *w << " [label=" << quote(label);
             if (hot) os << ", color=red, fontcolor=red, penwidth=2.5";
+            if (loop_edge && *loop_edge == key) os << ", headlabel=\"loop\", style=dashed";
             os << "];\n";
         });
     }

@@ -71,7 +71,9 @@ inline std::uint64_t hash_bytes(const void* data, std::size_t n) noexcept {
 }  // namespace detail
 
 /// A state type whose bytes are its value: trivially copyable with no padding. The checker
-/// hashes and compares such states as raw bytes (the fast path).
+/// hashes such states as raw bytes (the fast path), so its `==` must compare every byte: an
+/// `==` that ignores a field would make the counts depend on hash collisions. Use
+/// `bool operator==(const state&) const = default;`.
 template <class S>
 concept byte_hashable = std::is_trivially_copyable_v<S> && std::has_unique_object_representations_v<S>;
 

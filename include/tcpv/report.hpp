@@ -146,6 +146,7 @@ inline std::string to_json(const report& r) {
         if (v.empty()) return false;
         std::size_t i = (v[0] == '-') ? 1 : 0;
         if (i == v.size()) return false;
+        if (v[i] == '0' && i + 1 < v.size()) return false;  // JSON numbers have no leading zeros
         for (; i < v.size(); ++i)
             if (v[i] < '0' || v[i] > '9') return false;
         return true;

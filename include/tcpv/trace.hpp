@@ -175,21 +175,27 @@ replay_result<M> replay(const M& m, std::span<const typename M::action> actions)
         return r;
     }
     trace<M> t;
-    std::optional<state> cur;
+    // A plain state and a flag rather than std::optional<state>: GCC 12 -O2 reports a false
+    // -Wmaybe-uninitialized on the optional's payload, which breaks users building with -Werror.
+    state cur{};
+    bool found = false;
     auto take = [&](const auto& a, const auto& s) {
-        if (!cur && a == actions[t.steps.size()]) cur.emplace(s);
+        if (!found && a == actions[t.steps.size()]) {
+            cur = s;
+            found = true;
+        }
     };
     m.init(take);
     for (std::size_t i = 0;; ++i) {
-        if (!cur) {
+        if (!found) {
             r.error = trace_error{i, i == 0 ? "action 0 (" + to_text(m, actions[0]) + ") is not an initial action"
                                             : "action " + std::to_string(i) + " (" + to_text(m, actions[i]) +
                                                   ") is not enabled after step " + std::to_string(i - 1)};
             return r;
         }
-        t.steps.push_back({actions[i], *cur});
+        t.steps.push_back({actions[i], cur});
         if (i + 1 == actions.size()) break;
-        cur.reset();
+        found = false;
         m.next(t.steps.back().st, take);
     }
     r.ok = std::move(t);
