@@ -8,11 +8,14 @@
 /// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
 ///                  [--max-memory MIB] [--dfs] [--json] [--dot FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
+/// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
 /// ```
+/// The sweep command lives in cli_sweep.hpp, included at the end of this file.
 /// Exit status: 0 every property holds; 1 a property is violated (the shortest trace is
 /// printed); 2 bad usage or input (the message names it and what is allowed); 3 a limit was
 /// reached before a verdict.
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -24,6 +27,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "registry.hpp"
@@ -48,6 +53,9 @@ usage:
   tcpv list                      one line per model: name, parameters=defaults, summary
   tcpv check MODEL [options]     explore MODEL and decide its properties
   tcpv check --all [options]     every registered model with its defaults; a verdict table
+  tcpv sweep MODEL --vary NAME=VALUES [--vary NAME2=VALUES] [options]
+                                 check MODEL once per value (per combination of two --vary);
+                                 a table of verdicts and the smallest value for which all hold
   tcpv --version | --help
 
 check options:
@@ -63,8 +71,20 @@ check options:
   --examples          also print the example traces of `sometimes` properties
   --quiet             no progress line on stderr
 
+sweep options:
+  --vary NAME=A..B    run every integer value from A to B (A <= B, both allowed for NAME)
+  --vary NAME=x,y,z   run the listed values (integers, or choices of an enum parameter)
+  --vary NAME=all     run every allowed value of NAME
+                      at most two --vary (the cross product) and at most 1000 runs
+  --set NAME=VALUE    fix another parameter (not one that is varied)
+  --threads N, --max-states N, --max-seconds S, --max-memory MIB
+                      as for check; the limits apply to each run
+  --json              print one JSON array of the runs' reports (as check --json), nothing else
+  --quiet             no progress lines on stderr
+
 exit status: 0 all properties hold, 1 a property is violated, 2 bad usage or input,
              3 a limit was reached before a verdict
+             (sweep: 1 if any run has a violation, else 3 if any run hit a limit, else 0)
 )";
 
 namespace detail {
@@ -100,32 +120,53 @@ struct check_args {
     std::string dot_file;
 };
 
+/// The value after option args[i] (advancing i); an error names the option when there is none.
+inline std::string_view option_value(const std::vector<std::string_view>& args, std::size_t& i) {
+    if (i + 1 >= args.size()) throw usage_error(std::string(args[i]) + " needs a value");
+    return args[++i];
+}
+
+/// `NAME=VALUE` of --set (or of another option named `option`), split at the first '='.
+inline std::pair<std::string, std::string> parse_assignment(std::string_view option, std::string_view kv,
+                                                            std::string_view form = "NAME=VALUE") {
+    const auto eq = kv.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+        throw usage_error(std::string(option) + " needs " + std::string(form) + ", not '" + std::string(kv) + "'");
+    return {std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1))};
+}
+
+/// The search options that check and sweep share: --threads, --max-states, --max-seconds,
+/// --max-memory, --quiet. Returns false when args[i] is none of them.
+inline bool parse_search_option(const std::vector<std::string_view>& args, std::size_t& i, run_options& run) {
+    const std::string_view arg = args[i];
+    if (arg == "--threads") {
+        run.threads = static_cast<unsigned>(parse_count(arg, option_value(args, i), 0, 1024));
+        if (run.threads == 0) run.threads = std::max(1u, std::thread::hardware_concurrency());
+    } else if (arg == "--max-states") {
+        run.max_states = parse_count(arg, option_value(args, i), 1, tcpv::detail::state_store<int>::max_states);
+    } else if (arg == "--max-seconds") {
+        run.max_seconds = parse_seconds(arg, option_value(args, i));
+    } else if (arg == "--max-memory") {
+        run.max_memory = parse_count(arg, option_value(args, i), 1, 1ull << 30) << 20;
+    } else if (arg == "--quiet") {
+        run.progress = false;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 inline check_args parse_check(const std::vector<std::string_view>& args) {
     check_args a;
     a.run.progress = true;
-    auto value = [&](std::size_t& i) -> std::string_view {
-        if (i + 1 >= args.size()) throw usage_error(std::string(args[i]) + " needs a value");
-        return args[++i];
-    };
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string_view arg = args[i];
-        if (arg == "--all") {
+        if (parse_search_option(args, i, a.run)) {
+            continue;
+        } else if (arg == "--all") {
             a.all = true;
         } else if (arg == "--set") {
-            const std::string_view kv = value(i);
-            const auto eq = kv.find('=');
-            if (eq == std::string_view::npos || eq == 0)
-                throw usage_error("--set needs NAME=VALUE, not '" + std::string(kv) + "'");
-            a.sets.emplace_back(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
-        } else if (arg == "--threads") {
-            a.run.threads = static_cast<unsigned>(parse_count(arg, value(i), 0, 1024));
-            if (a.run.threads == 0) a.run.threads = std::max(1u, std::thread::hardware_concurrency());
-        } else if (arg == "--max-states") {
-            a.run.max_states = parse_count(arg, value(i), 1, tcpv::detail::state_store<int>::max_states);
-        } else if (arg == "--max-seconds") {
-            a.run.max_seconds = parse_seconds(arg, value(i));
-        } else if (arg == "--max-memory") {
-            a.run.max_memory = parse_count(arg, value(i), 1, 1ull << 30) << 20;
+            a.sets.push_back(parse_assignment(arg, option_value(args, i)));
         } else if (arg == "--dfs") {
             a.run.order = search_order::dfs;
         } else if (arg == "--bfs") {
@@ -133,13 +174,11 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
         } else if (arg == "--json") {
             a.json = true;
         } else if (arg == "--dot") {
-            a.dot_file = std::string(value(i));
+            a.dot_file = std::string(option_value(args, i));
             if (a.dot_file.empty()) throw usage_error("--dot needs a file name");
             a.run.want_dot = true;
         } else if (arg == "--examples") {
             a.examples = true;
-        } else if (arg == "--quiet") {
-            a.run.progress = false;
         } else if (arg.starts_with("-")) {
             throw usage_error("unknown option '" + std::string(arg) + "' for check");
         } else if (a.all) {
@@ -182,6 +221,16 @@ inline int list(const registry& reg, std::ostream& out) {
 }
 
 inline int status_of(const report& r) { return r.exit_status(); }
+
+/// The status of several runs: 1 if any is violated, else 3 if any is unknown, else 0.
+inline int combined_status(const std::vector<report>& reports) {
+    int status = exit_holds;
+    for (const auto& r : reports) {
+        const int s = status_of(r);
+        if (s == exit_violated || (s == exit_unknown && status == exit_holds)) status = s;
+    }
+    return status;
+}
 
 inline int check_one(const registry& reg, const check_args& a, std::ostream& out, std::ostream& err) {
     const model_entry& e = find_model(reg, a.model);
@@ -227,11 +276,7 @@ inline int check_all(const registry& reg, const check_args& a, std::ostream& out
         const parameter_values values(e.params);
         reports.push_back(e.run(values, a.run).result);
     }
-    int status = exit_holds;
-    for (const auto& r : reports) {
-        const int s = status_of(r);
-        if (s == exit_violated || (s == exit_unknown && status == exit_holds)) status = s;
-    }
+    const int status = combined_status(reports);
     if (a.json) {
         out << '[';
         for (std::size_t i = 0; i < reports.size(); ++i) out << (i ? "," : "") << to_json(reports[i]);
@@ -265,6 +310,10 @@ inline int check_all(const registry& reg, const check_args& a, std::ostream& out
     return status;
 }
 
+/// `tcpv sweep ARGS...` (cli_sweep.hpp).
+inline int sweep(const registry& reg, const std::vector<std::string_view>& args, std::ostream& out,
+                 std::ostream& err);
+
 }  // namespace detail
 
 /// Runs the program on `args` (without the program name). Never throws: errors become
@@ -293,7 +342,8 @@ inline int run(const registry& reg, const std::vector<std::string_view>& args, s
             const auto a = detail::parse_check(rest);
             return a.all ? detail::check_all(reg, a, out) : detail::check_one(reg, a, out, err);
         }
-        throw usage_error("unknown command '" + std::string(cmd) + "'; the commands are list and check");
+        if (cmd == "sweep") return detail::sweep(reg, rest, out, err);
+        throw usage_error("unknown command '" + std::string(cmd) + "'; the commands are list, check and sweep");
     } catch (const usage_error& e) {
         err << "tcpv: " << e.what() << "\n(see `tcpv --help`)\n";
         return exit_usage;
@@ -317,3 +367,6 @@ inline int main(int argc, char** argv, const registry& reg) {
 }
 
 }  // namespace tcpv::cli
+
+// The sweep command: defines detail::sweep, declared above.
+#include "cli_sweep.hpp"
