@@ -4,6 +4,7 @@
 
 #include <tcpv/registry.hpp>
 #include <tcpv/tcp/models/close.hpp>
+#include <tcpv/tcp/profile.hpp>
 
 namespace tcpv::tcp {
 
@@ -11,31 +12,44 @@ inline void register_tcp_models(registry& r) {
     r.add(entry<models::close>(
         "close",
         "connection release under loss: no reset after a graceful close; both sides reach CLOSED",
-        {int_parameter("cap", "segments in flight per direction", 2, 1, 4),
-         int_parameter("msl", "maximum segment lifetime, ticks", 2, 1, 15),
-         int_parameter("rto", "retransmission timeout, ticks", 1, 1, 15),
-         int_parameter("retries", "FIN retransmissions before giving up", 2, 0, 7),
-         int_parameter("time_wait", "TIME-WAIT ticks; 0 = none; -1 = 2*msl", -1, -1, 15),
-         int_parameter("fin_wait_2", "FIN-WAIT-2 limit in ticks (Linux tcp_fin_timeout); 0 = none, as in the RFC", 8, 0, 15),
+        {enum_parameter("profile", "timing and knobs: small ticks, or a real stack scaled to ticks (profile.hpp)",
+                        "small", {"small", "rfc9293", "linux", "freebsd", "windows"}),
+         int_parameter("cap", "segments in flight per direction", 2, 1, 4),
+         int_parameter("msl", "maximum segment lifetime, ticks; -1 = the profile's", -1, -1, 15),
+         int_parameter("rto", "retransmission timeout, ticks; -1 = the profile's", -1, -1, 15),
+         int_parameter("retries", "FIN retransmissions before giving up; -1 = the profile's", -1, -1, 15),
+         int_parameter("time_wait", "TIME-WAIT ticks; 0 = none; -1 = the profile's (2*MSL)", -1, -1, 15),
+         int_parameter("fin_wait_2", "FIN-WAIT-2 limit in ticks, 0 = none (the RFC's); -1 = the profile's", -1, -1, 15),
          enum_parameter("loss", "the network may lose segments", "on", {"off", "on"}),
          enum_parameter("duplication", "the network may duplicate segments", "off", {"off", "on"}),
          enum_parameter("reordering", "segments may overtake each other", "on", {"off", "on"}),
          enum_parameter("start", "start ESTABLISHED, or open the connection first", "established",
                         {"established", "handshake"}),
-         enum_parameter("rfc1337", "ignore RST in TIME-WAIT", "off", {"off", "on"})},
+         enum_parameter("rfc1337", "ignore RST in TIME-WAIT", "profile", {"profile", "off", "on"})},
         [](const parameter_values& v) {
             models::close m;
+            if (v["profile"] > 0) {
+                const profile& p = *profiles::all[v["profile"] - 1];
+                const tick_timing t = scale(p);
+                m.msl = t.msl;
+                m.rto = t.rto;
+                m.retries = t.retries;
+                m.time_wait = t.time_wait;
+                m.fin_wait_2 = t.fin_wait_2;
+                m.rfc1337 = p.rfc1337;
+            }
             m.cap = int(v["cap"]);
-            m.msl = int(v["msl"]);
-            m.rto = int(v["rto"]);
-            m.retries = int(v["retries"]);
-            m.time_wait = v["time_wait"] < 0 ? 2 * m.msl : int(v["time_wait"]);
-            m.fin_wait_2 = int(v["fin_wait_2"]);
+            if (v["msl"] >= 0) m.msl = int(v["msl"]);
+            if (v["rto"] >= 0) m.rto = int(v["rto"]);
+            if (v["retries"] >= 0) m.retries = int(v["retries"]);
+            if (v["time_wait"] >= 0) m.time_wait = int(v["time_wait"]);
+            else if (v["profile"] == 0) m.time_wait = 2 * m.msl;
+            if (v["fin_wait_2"] >= 0) m.fin_wait_2 = int(v["fin_wait_2"]);
             m.loss = v["loss"] == 1;
             m.duplication = v["duplication"] == 1;
             m.reordering = v["reordering"] == 1;
             m.handshake = v["start"] == 1;
-            m.rfc1337 = v["rfc1337"] == 1;
+            if (v["rfc1337"] > 0) m.rfc1337 = v["rfc1337"] == 2;
             return m;
         }));
 }

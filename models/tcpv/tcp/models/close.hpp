@@ -65,7 +65,7 @@ struct close {
         check("cap", cap, 1, 4);
         check("msl", msl, 1, 15);
         check("rto", rto, 1, 15);
-        check("retries", retries, 0, 7);
+        check("retries", retries, 0, 15);
         check("time_wait", time_wait, 0, 15);
         check("fin_wait_2", fin_wait_2, 0, 15);
     }
