@@ -9,8 +9,10 @@
 ///                  [--max-memory MIB] [--dfs] [--json] [--dot FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
+/// tcpv NAME ARGS...      a command registered with registry::add_command (e.g. `tcpv step`)
 /// ```
-/// The sweep command lives in cli_sweep.hpp, included at the end of this file.
+/// The sweep command lives in cli_sweep.hpp, included at the end of this file. Registered
+/// commands are listed at the end of `tcpv --help` and run with the arguments after their name.
 /// Exit status: 0 every property holds; 1 a property is violated (the shortest trace is
 /// printed); 2 bad usage or input (the message names it and what is allowed); 3 a limit was
 /// reached before a verdict.
@@ -310,6 +312,29 @@ inline int check_all(const registry& reg, const check_args& a, std::ostream& out
     return status;
 }
 
+/// The help text, followed by the registry's further commands, one line each.
+inline std::string help(const registry& reg) {
+    std::string s(help_text);
+    if (reg.commands().empty()) return s;
+    s += "\nmore commands:\n";
+    for (const auto& c : reg.commands()) {
+        std::string line = "  tcpv " + c.name + " ...";
+        line += line.size() < 33 ? std::string(33 - line.size(), ' ') : "  ";
+        s += line + c.help + '\n';
+    }
+    return s;
+}
+
+/// "list, check and sweep", then the registered commands: what an unknown command is told.
+inline std::string command_names(const registry& reg) {
+    std::string s = "list, check and sweep";
+    if (!reg.commands().empty()) {
+        s += "; also ";
+        for (std::size_t i = 0; i < reg.commands().size(); ++i) s += (i ? ", " : "") + reg.commands()[i].name;
+    }
+    return s;
+}
+
 /// `tcpv sweep ARGS...` (cli_sweep.hpp).
 inline int sweep(const registry& reg, const std::vector<std::string_view>& args, std::ostream& out,
                  std::ostream& err);
@@ -321,13 +346,13 @@ inline int sweep(const registry& reg, const std::vector<std::string_view>& args,
 inline int run(const registry& reg, const std::vector<std::string_view>& args, std::ostream& out, std::ostream& err) {
     try {
         if (args.empty()) {
-            err << help_text;
+            err << detail::help(reg);
             return exit_usage;
         }
         const std::string_view cmd = args[0];
         const std::vector<std::string_view> rest(args.begin() + 1, args.end());
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-            out << help_text;
+            out << detail::help(reg);
             return exit_holds;
         }
         if (cmd == "--version") {
@@ -343,7 +368,8 @@ inline int run(const registry& reg, const std::vector<std::string_view>& args, s
             return a.all ? detail::check_all(reg, a, out) : detail::check_one(reg, a, out, err);
         }
         if (cmd == "sweep") return detail::sweep(reg, rest, out, err);
-        throw usage_error("unknown command '" + std::string(cmd) + "'; the commands are list, check and sweep");
+        if (const command_entry* c = reg.find_command(cmd)) return c->run(rest, out, err);
+        throw usage_error("unknown command '" + std::string(cmd) + "'; the commands are " + detail::command_names(reg));
     } catch (const usage_error& e) {
         err << "tcpv: " << e.what() << "\n(see `tcpv --help`)\n";
         return exit_usage;

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -186,9 +187,21 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
     return e;
 }
 
-/// The models a `tcpv` program knows, in registration order.
+/// A further subcommand of the `tcpv` program, registered next to the models (a model family
+/// adds its own tools, such as `tcpv step`, without the core knowing them).
+struct command_entry {
+    std::string name;  ///< what follows `tcpv`: `tcpv NAME ARGS...`
+    std::string help;  ///< one line for `tcpv --help`: the synopsis after `tcpv `, or what it does
+    /// Runs the command on the arguments after its name; writes its output to `out` and its
+    /// messages to `err`, and returns the exit status (2 for bad usage, with nothing on `out`).
+    std::function<int(const std::vector<std::string_view>& args, std::ostream& out, std::ostream& err)> run;
+};
+
+/// The models a `tcpv` program knows, in registration order, and its further commands.
 class registry {
 public:
+    /// The program's own commands, which a registered command may not take.
+    static constexpr std::string_view builtin_commands[] = {"list", "check", "sweep", "help"};
     /// Adds a model; a second model with the same name is an error.
     void add(model_entry e) {
         if (find(e.name)) throw std::invalid_argument("tcpv: two models are registered as '" + e.name + "'");
@@ -201,8 +214,26 @@ public:
     }
     [[nodiscard]] const std::vector<model_entry>& entries() const noexcept { return entries_; }
 
+    /// Adds a command (`tcpv NAME ...`); a built-in name, a name starting with '-' or a second
+    /// command with the same name is an error.
+    void add_command(command_entry c) {
+        if (c.name.empty() || c.name.front() == '-' || !c.run)
+            throw std::invalid_argument("tcpv: a command needs a name (not an option) and a function");
+        for (const std::string_view b : builtin_commands)
+            if (c.name == b) throw std::invalid_argument("tcpv: '" + c.name + "' is a built-in command");
+        if (find_command(c.name)) throw std::invalid_argument("tcpv: two commands are registered as '" + c.name + "'");
+        commands_.push_back(std::move(c));
+    }
+    [[nodiscard]] const command_entry* find_command(std::string_view name) const noexcept {
+        for (const auto& c : commands_)
+            if (c.name == name) return &c;
+        return nullptr;
+    }
+    [[nodiscard]] const std::vector<command_entry>& commands() const noexcept { return commands_; }
+
 private:
     std::vector<model_entry> entries_;
+    std::vector<command_entry> commands_;
 };
 
 }  // namespace tcpv

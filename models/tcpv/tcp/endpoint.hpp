@@ -45,6 +45,7 @@ struct endpoint_config {
     bool rst_on_unread = false;    ///< CLOSE with unread data sends RST (Linux, RFC SHLD-3)
     bool challenge_ack = true;     ///< RFC 5961 as adopted by RFC 9293 (table rows)
     std::uint8_t iss_step = 4;     ///< how far the ISN clock moves between two connections (modulo 16)
+    bool timestamps = false;       ///< RFC 7323 timestamps and PAWS (§5): old timestamps are not acceptable
 };
 
 /// The transmission control block, compact (the checker stores many of them).
@@ -64,7 +65,9 @@ struct tcb {
     state_id time_wait_from = state_id::closed;  ///< the state TIME-WAIT was entered from
     std::uint8_t time_wait_acks = 0;             ///< retransmitted FINs acknowledged in TIME-WAIT (capped at 3)
     std::uint8_t incarnation = 0;                ///< ghost: the connection's incarnation
-    std::uint8_t reserved = 0;                   ///< keeps the size a multiple of 4 (no padding)
+    std::uint8_t ts_clock = 0;                   ///< this endpoint's timestamp clock (1..15; ticks with time)
+    std::uint8_t ts_recent = 0;                  ///< TS.Recent: the newest timestamp taken (0 = none)
+    std::uint8_t reserved[3] = {};               ///< keeps the size a multiple of 4 (no padding)
     bool operator==(const tcb&) const = default;
 };
 
@@ -76,6 +79,14 @@ struct step_result {
     event_id event = event_id::rcv_no_ack;
     bool error = false;  ///< the user call failed (report<error>)
 };
+
+/// Timestamps run 1..15 and wrap; "older" is RFC 7323's modular comparison on that circle.
+inline constexpr bool timestamp_older(std::uint8_t a, std::uint8_t b) noexcept {
+    const unsigned d = (unsigned(b) + 15u - unsigned(a)) % 15u;  // b - a on the circle 1..15
+    return d != 0 && d < 8;
+}
+/// The next value of a timestamp clock (1..15).
+inline constexpr std::uint8_t timestamp_next(std::uint8_t v) noexcept { return std::uint8_t(v % 15u + 1u); }
 
 /// RFC 9293 §3.10.7: which case of the table an arriving segment is, for this TCB.
 inline event_id classify(const tcb& t, const segment& s, const endpoint_config& c) {
@@ -103,6 +114,9 @@ inline event_id classify(const tcb& t, const segment& s, const endpoint_config& 
     else
         acceptable = s.seq == t.rcv_nxt;  // no out-of-order queue: see rfc9293.hpp
     if (!acceptable && !retransmitted_fin) return s.has(RST) ? event_id::rcv_rst_unacceptable : event_id::rcv_unacceptable;
+    // PAWS (RFC 7323 §5.3): a timestamp older than TS.Recent marks an old duplicate.
+    if (c.timestamps && s.tsval != 0 && t.ts_recent != 0 && !s.has(RST) && timestamp_older(s.tsval, t.ts_recent))
+        return event_id::rcv_unacceptable;
     // second: RST. RFC 5961: only an exact RCV.NXT match resets; in-window others are dropped here.
     if (s.has(RST)) return s.seq == t.rcv_nxt ? event_id::rcv_rst : event_id::rcv_rst_unacceptable;
     // fourth: SYN.
@@ -156,6 +170,7 @@ inline segment make(const tcb& t, std::uint8_t flags, seq_t seq, seq_t ack) {
     s.flags = flags;
     s.seq = seq;
     s.ack = (flags & ACK) ? ack : 0;
+    s.tsval = t.ts_clock;  // 0 (no option) unless timestamps are on
     s.incarnation = t.incarnation;
     return s;
 }
@@ -178,6 +193,7 @@ inline void clear_connection(tcb& t) {
     fresh.gave_up = t.gave_up;
     fresh.how = t.how;
     fresh.incarnation = t.incarnation;
+    fresh.ts_clock = t.ts_clock;  // the host's clock, not the connection's
     t = fresh;
 }
 
@@ -212,12 +228,13 @@ step_result step(tcb& t, event_id event, const segment& seg, const endpoint_conf
     for (std::uint8_t k = 0; k < r->action_count; ++k) {
         switch (r->actions[k]) {
             case action_id::send_ack: detail::emit(out, detail::make(t, ACK, t.snd_nxt, t.rcv_nxt)); break;
-            case action_id::send_rst_reply:
-                if (seg.has(ACK))
-                    detail::emit(out, detail::make(t, RST, seg.ack, 0));
-                else
-                    detail::emit(out, detail::make(t, RST | ACK, 0, seq_add(seg.seq, int(seg.seg_len()))));
+            case action_id::send_rst_reply: {
+                segment rst = seg.has(ACK) ? detail::make(t, RST, seg.ack, 0)
+                                           : detail::make(t, RST | ACK, 0, seq_add(seg.seq, int(seg.seg_len())));
+                rst.incarnation = seg.incarnation;  // ghost: a reply belongs to the exchange it answers
+                detail::emit(out, rst);
                 break;
+            }
             case action_id::send_rst: detail::emit(out, detail::make(t, RST, t.snd_nxt, 0)); break;
             case action_id::send_syn:
                 t.snd_una = t.iss;
@@ -314,13 +331,21 @@ step_result user_call(tcb& t, event_id what, const endpoint_config& c) {
 /// An arriving segment.
 template <class T = rfc9293_table>
 step_result receive(tcb& t, const segment& s, const endpoint_config& c) {
-    return step<T>(t, classify(t, s, c), s, c);
+    const event_id e = classify(t, s, c);
+    const bool takes_timestamp = c.timestamps && s.tsval != 0 && e != event_id::rcv_unacceptable &&
+                                 e != event_id::rcv_rst_unacceptable && e != event_id::rcv_bad_ack;
+    step_result r = step<T>(t, e, s, c);
+    if (takes_timestamp && t.st != state_id::closed && t.st != state_id::listen &&
+        (t.ts_recent == 0 || !timestamp_older(s.tsval, t.ts_recent)))
+        t.ts_recent = s.tsval;
+    return r;
 }
 
 /// One tick of time: timers count down; an expiry is an event of the table.
 template <class T = rfc9293_table>
 step_result tick(tcb& t, const endpoint_config& c) {
     step_result none;
+    if (c.timestamps) t.ts_clock = timestamp_next(t.ts_clock);
     if (t.rtx_timer > 0 && --t.rtx_timer == 0) {
         const event_id e = t.retries < c.max_retries ? event_id::retransmission_timeout : event_id::retries_exhausted;
         return step<T>(t, e, segment{}, c);

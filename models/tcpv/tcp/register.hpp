@@ -4,6 +4,9 @@
 
 #include <tcpv/registry.hpp>
 #include <tcpv/tcp/models/close.hpp>
+#include <tcpv/tcp/models/handshake.hpp>
+#include <tcpv/tcp/models/incarnations.hpp>
+#include <tcpv/tcp/models/time_wait_assassination.hpp>
 #include <tcpv/tcp/profile.hpp>
 
 namespace tcpv::tcp {
@@ -50,6 +53,81 @@ inline void register_tcp_models(registry& r) {
             m.reordering = v["reordering"] == 1;
             m.handshake = v["start"] == 1;
             if (v["rfc1337"] > 0) m.rfc1337 = v["rfc1337"] == 2;
+            return m;
+        }));
+    r.add(entry<models::incarnations>(
+        "incarnations",
+        "a 4-tuple reused while old duplicates may live: no stale segment is accepted after 2*MSL",
+        {int_parameter("cap", "segments in flight per direction", 1, 1, 4),
+         int_parameter("msl", "maximum segment lifetime, ticks", 2, 1, 15),
+         int_parameter("rto", "retransmission timeout, ticks", 1, 1, 15),
+         int_parameter("retries", "FIN retransmissions before giving up", 1, 0, 15),
+         int_parameter("time_wait", "TIME-WAIT ticks; -1 = 2*msl", -1, -1, 15),
+         int_parameter("injections", "old duplicates of incarnation 1 that may appear", 1, 0, 3),
+         enum_parameter("reuse", "when A may open the same 4-tuple again", "wait",
+                        {"wait", "reuseaddr", "linger0", "tw_reuse"}),
+         enum_parameter("timestamps", "RFC 7323 timestamps and PAWS", "off", {"off", "on"})},
+        [](const parameter_values& v) {
+            models::incarnations m;
+            m.cap = int(v["cap"]);
+            m.msl = int(v["msl"]);
+            m.rto = int(v["rto"]);
+            m.retries = int(v["retries"]);
+            m.time_wait = v["time_wait"] < 0 ? 2 * m.msl : int(v["time_wait"]);
+            m.injections = int(v["injections"]);
+            m.mode = static_cast<models::incarnations::reuse>(v["reuse"]);
+            m.timestamps = v["timestamps"] == 1;
+            return m;
+        }));
+    r.add(entry<models::time_wait_assassination>(
+        "time-wait-assassination",
+        "RFC 1337: an old duplicate draws an ACK from TIME-WAIT, the peer's RST ends TIME-WAIT early unless ignored",
+        {int_parameter("cap", "segments in flight per direction", 2, 1, 4),
+         int_parameter("msl", "maximum segment lifetime, ticks", 2, 1, 7),
+         int_parameter("time_wait", "TIME-WAIT ticks; -1 = 2*msl", -1, -1, 15),
+         int_parameter("injections", "old duplicates of the closed incarnation the network may produce", 1, 0, 3),
+         enum_parameter("loss", "the network may lose segments", "on", {"off", "on"}),
+         enum_parameter("reordering", "segments may overtake each other", "on", {"off", "on"}),
+         enum_parameter("rfc1337", "ignore RST in TIME-WAIT (RFC 1337 section 3; Linux tcp_rfc1337, default off)", "on",
+                        {"off", "on"})},
+        [](const parameter_values& v) {
+            models::time_wait_assassination m;
+            m.cap = int(v["cap"]);
+            m.msl = int(v["msl"]);
+            m.time_wait = v["time_wait"] < 0 ? 2 * m.msl : int(v["time_wait"]);
+            m.injections = int(v["injections"]);
+            m.loss = v["loss"] == 1;
+            m.reordering = v["reordering"] == 1;
+            m.rfc1337 = v["rfc1337"] == 1;
+            return m;
+        }));
+    r.add(entry<models::handshake>(
+        "handshake",
+        "connection establishment under loss: three-way and simultaneous open; no half-open connection survives",
+        {int_parameter("cap", "segments in flight per direction", 2, 1, 4),
+         int_parameter("msl", "maximum segment lifetime, ticks", 2, 1, 15),
+         int_parameter("rto", "retransmission timeout, ticks", 1, 1, 15),
+         int_parameter("retries", "SYN and SYN+ACK retransmissions before giving up", 2, 0, 7),
+         enum_parameter("loss", "the network may lose segments", "on", {"off", "on"}),
+         enum_parameter("duplication", "the network may duplicate segments", "off", {"off", "on"}),
+         enum_parameter("reordering", "segments may overtake each other", "on", {"off", "on"}),
+         enum_parameter("mode", "who opens actively: A (three-way), both (simultaneous), or each user chooses",
+                        "either", {"three-way", "simultaneous", "either"}),
+         enum_parameter("keepalive", "idle ESTABLISHED endpoints send keep-alive probes (RFC 9293 3.8.4)", "on",
+                        {"off", "on"}),
+         enum_parameter("user_abort", "one user may call ABORT once, at any moment", "off", {"off", "on"})},
+        [](const parameter_values& v) {
+            models::handshake m;
+            m.cap = int(v["cap"]);
+            m.msl = int(v["msl"]);
+            m.rto = int(v["rto"]);
+            m.retries = int(v["retries"]);
+            m.loss = v["loss"] == 1;
+            m.duplication = v["duplication"] == 1;
+            m.reordering = v["reordering"] == 1;
+            m.mode = models::handshake::open_mode(v["mode"]);
+            m.keepalive = v["keepalive"] == 1;
+            m.user_abort = v["user_abort"] == 1;
             return m;
         }));
 }
