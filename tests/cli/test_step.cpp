@@ -170,7 +170,7 @@ TEST_CASE("row by row: state, event, reply, next state and citation") {
         {{"SYN-SENT", "SYN,ACK"}, "rcv SYN+ACK", "<SEQ=1><ACK=9><CTL=ACK>", "ESTABLISHED", "RFC 9293 3.10.7.3"},
         {{"SYN-SENT", "SYN"}, "rcv SYN", "<SEQ=0><ACK=9><CTL=SYN,ACK>", "SYN-RECEIVED", "RFC 9293 3.10.7.3 simultaneous open"},
         {{"SYN-SENT", "SYN,ACK", "ack=ahead"}, "rcv bad ACK", "<SEQ=2><CTL=RST>", "SYN-SENT", "RFC 9293 3.10.7.3 unacceptable ACK"},
-        {{"SYN-SENT", "RST,ACK"}, "rcv RST", "nothing", "CLOSED", "RFC 9293 3.10.7.3", "\"connection reset\""},
+        {{"SYN-SENT", "RST,ACK"}, "rcv RST", "nothing", "CLOSED", "RFC 9293 3.10.7.3", "\"connection refused\""},
         {{"SYN-SENT", "RST"}, "rcv unacceptable RST", "nothing", "SYN-SENT", "RFC 9293 3.10.7.3 RST without acceptable ACK"},
         {{"SYN-RECEIVED", "ACK"}, "rcv ACK", "nothing", "ESTABLISHED", "RFC 9293 3.10.7.4 fifth"},
         {{"SYN-RECEIVED", "ACK", "ack=dup"}, "rcv bad ACK", "<SEQ=0><CTL=RST>", "SYN-RECEIVED", "RFC 9293 3.10.7.4 fifth"},

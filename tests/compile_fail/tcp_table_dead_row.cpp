@@ -18,7 +18,7 @@ using small_table = table<
     row< syn_sent    , rcv<syn_ack>             , send<ack>                           , established >,
     row< every_state , every_call               , report<error>                       , same >,
     row< every_state , any_but_rst              , send<ack>                           , same >,
-    row< every_state , rcv<rst_unacceptable>                                          , same >,
+    row< every_state , any_event<rcv<rst_unacceptable>, rcv<rst_in_window>>          , same >,
 #ifndef TCPV_COMPILE_FAIL
     rfc1337_row,
 #endif

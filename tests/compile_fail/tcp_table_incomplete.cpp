@@ -22,7 +22,7 @@ using small_table = table<
     row< syn_sent             , rcv<syn_ack>             , send<ack>                           , established >,
     row< every_state          , every_call               , report<error>                       , same >,
     row< every_state          , any_but_rst              , send<ack>                           , same >,
-    row< every_state          , rcv<rst>                                                       , closed >,
+    row< every_state          , any_event<rcv<rst>, rcv<rst_in_window>>                        , closed >,
     row< drop_unacceptable_rst, rcv<rst_unacceptable>                                          , same >
 >;
 // clang-format on

@@ -19,8 +19,8 @@ using small_table = table<
     row< established      , rcv<fin>                                  , take<fin>, send<ack>, arm<time_wait_timer>, time_wait >,
     row< every_state      , every_call                                , report<error>                       , same >,
     row< every_state      , any_but_rst                               , send<ack>                           , same >,
-    row< all_but_time_wait, any_event<rcv<rst>, rcv<rst_unacceptable>>                                      , closed >,
-    row< time_wait        , any_event<rcv<rst>, rcv<rst_unacceptable>>, cite<"RFC 1337">                    , same >
+    row< all_but_time_wait, any_event<rcv<rst>, rcv<rst_unacceptable>, rcv<rst_in_window>>                                      , closed >,
+    row< time_wait        , any_event<rcv<rst>, rcv<rst_unacceptable>, rcv<rst_in_window>>, cite<"RFC 1337">                    , same >
 #ifndef TCPV_COMPILE_FAIL
   , row< time_wait        , expire<time_wait_timer>                                                         , closed >
 #endif

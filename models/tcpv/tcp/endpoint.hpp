@@ -109,7 +109,7 @@ inline event_id classify(const tcb& t, const segment& s, const endpoint_config& 
     const unsigned len = s.seg_len();
     const bool retransmitted_fin = t.fin_received && s.has(FIN) && !s.has(RST) && seq_add(s.seq, int(len)) == t.rcv_nxt;
     bool acceptable;
-    if (len == 0)
+    if (len == 0 || s.has(SYN))  // a SYN is handled whatever its place in the window (fourth check)
         acceptable = seq_in_window(s.seq, t.rcv_nxt, c.window);
     else
         acceptable = s.seq == t.rcv_nxt;  // no out-of-order queue: see rfc9293.hpp
@@ -117,8 +117,10 @@ inline event_id classify(const tcb& t, const segment& s, const endpoint_config& 
     // PAWS (RFC 7323 §5.3): a timestamp older than TS.Recent marks an old duplicate.
     if (c.timestamps && s.tsval != 0 && t.ts_recent != 0 && !s.has(RST) && timestamp_older(s.tsval, t.ts_recent))
         return event_id::rcv_unacceptable;
-    // second: RST. RFC 5961: only an exact RCV.NXT match resets; in-window others are dropped here.
-    if (s.has(RST)) return s.seq == t.rcv_nxt ? event_id::rcv_rst : event_id::rcv_rst_unacceptable;
+    // second: RST. With RFC 5961 only an exact RCV.NXT match resets; another in-window RST draws
+    // a challenge ACK. Without it (RFC 793) any in-window RST resets.
+    if (s.has(RST))
+        return (s.seq == t.rcv_nxt || !c.challenge_ack) ? event_id::rcv_rst : event_id::rcv_rst_in_window;
     // fourth: SYN.
     if (s.has(SYN)) return s.has(ACK) ? event_id::rcv_syn_ack : event_id::rcv_syn;
     // fifth: ACK.
@@ -130,8 +132,9 @@ inline event_id classify(const tcb& t, const segment& s, const endpoint_config& 
     }
     const bool acks_our_fin = t.fin_sent && s.ack == t.snd_nxt;
     if (s.has(FIN)) return acks_our_fin ? event_id::rcv_fin_ack_of_fin : event_id::rcv_fin;
+    if (acks_our_fin) return event_id::rcv_ack_of_fin;  // the ACK moves the state first (fifth), data or not
     if (s.len) return event_id::rcv_data;
-    return acks_our_fin ? event_id::rcv_ack_of_fin : event_id::rcv_ack;
+    return event_id::rcv_ack;
 }
 
 /// Whether a row's guard holds for this TCB and configuration.
@@ -177,6 +180,9 @@ inline segment make(const tcb& t, std::uint8_t flags, seq_t seq, seq_t ack) {
 
 // What the retransmission timer resends in this state.
 inline segment retransmission(const tcb& t) {
+    // The head of the retransmission queue: a SYN+ACK not yet acknowledged comes before a FIN
+    // (CLOSE in SYN-RECEIVED sends the FIN at once, §3.10.4).
+    if (t.st != state_id::syn_sent && t.snd_una == t.iss) return make(t, SYN | ACK, t.iss, t.rcv_nxt);
     switch (t.st) {
         case state_id::syn_sent: return make(t, SYN, t.iss, 0);
         case state_id::syn_received: return make(t, SYN | ACK, t.iss, t.rcv_nxt);
@@ -197,8 +203,18 @@ inline void clear_connection(tcb& t) {
     t = fresh;
 }
 
-// How entering CLOSED from `from` on `event` ends the connection.
-inline ending ending_of(state_id from, event_id event) {
+// How entering CLOSED (or LISTEN) from `from` through row `r` on `event` ends the connection:
+// what the row tells the user first, then what the event says.
+inline ending ending_of(state_id from, event_id event, const row_data& r) {
+    for (std::uint8_t k = 0; k < r.action_count; ++k) {
+        switch (r.actions[k]) {
+            case action_id::report_reset: return ending::reset;
+            case action_id::report_refused: return ending::refused;
+            case action_id::report_timeout: return ending::gave_up;
+            case action_id::send_rst: return ending::aborted;
+            default: break;
+        }
+    }
     switch (event) {
         case event_id::rcv_rst:
             if (from == state_id::time_wait) return ending::assassinated;
@@ -268,8 +284,12 @@ step_result step(tcb& t, event_id event, const segment& seg, const endpoint_conf
                 t.fin_received = true;
                 break;
             case action_id::take_data:
+                if (seg.len == 0) break;
                 t.rcv_nxt = seq_add(seg.seq, int(seg.len));
                 t.unread_data = true;
+                break;
+            case action_id::ack_data:
+                if (seg.len != 0) detail::emit(out, detail::make(t, ACK, t.snd_nxt, t.rcv_nxt));
                 break;
             case action_id::arm_retransmission:
                 t.rtx_timer = c.rto;
@@ -300,11 +320,12 @@ step_result step(tcb& t, event_id event, const segment& seg, const endpoint_conf
             case action_id::report_timeout: break;  // reflected in `how` when the TCB closes
         }
     }
-    if (event == event_id::close || event == event_id::shutdown) t.user_closed = true;
+    if ((event == event_id::close || event == event_id::shutdown) && !out.error) t.user_closed = true;
     const state_id to = r->target(from);
     if (to != from) {
-        if (to == state_id::closed || to == state_id::listen) {
-            t.how = detail::ending_of(from, event);
+        const bool had_connection = from != state_id::closed;  // CLOSED -> LISTEN ends nothing
+        if (had_connection && (to == state_id::closed || to == state_id::listen)) {
+            t.how = detail::ending_of(from, event, *r);
             if (t.how == ending::gave_up) t.gave_up = true;
         }
         if (to == state_id::closed) {

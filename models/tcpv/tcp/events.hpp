@@ -32,6 +32,7 @@ enum class event_id : std::uint8_t {
     rcv_data,              ///< acceptable segment carrying data, without FIN
     rcv_rst,               ///< RST that passes validation
     rcv_rst_unacceptable,  ///< RST that fails validation (dropped silently)
+    rcv_rst_in_window,     ///< RST in the window but not at RCV.NXT (RFC 5961: a challenge ACK)
     rcv_bad_ack,           ///< ACK of something not yet sent (or not acceptable in SYN-RECEIVED/SYN-SENT)
     rcv_unacceptable,      ///< non-RST segment outside the receive window (an old duplicate)
     rcv_no_ack,            ///< synchronized state, in window, no SYN/RST/ACK: dropped (§3.10.7.4 step 5)
@@ -42,13 +43,13 @@ enum class event_id : std::uint8_t {
     fin_wait_2_timeout,      ///< an implementation's FIN-WAIT-2 limit (Linux tcp_fin_timeout)
     user_timeout,            ///< §3.10.8
 };
-inline constexpr std::size_t event_count = 25;
+inline constexpr std::size_t event_count = 26;
 
 inline constexpr std::string_view event_name(event_id e) noexcept {
     constexpr std::array<std::string_view, event_count> names = {
         "OPEN(active)", "OPEN(passive)", "SEND", "CLOSE", "SHUTDOWN", "ABORT",
         "rcv SYN", "rcv SYN+ACK", "rcv ACK", "rcv ACK of our FIN", "rcv FIN", "rcv FIN+ACK of our FIN",
-        "rcv data", "rcv RST", "rcv unacceptable RST", "rcv bad ACK", "rcv unacceptable segment",
+        "rcv data", "rcv RST", "rcv unacceptable RST", "rcv RST in window", "rcv bad ACK", "rcv unacceptable segment",
         "rcv segment without ACK",
         "retransmission timeout", "retries exhausted", "TIME-WAIT timeout", "FIN-WAIT-2 timeout",
         "user timeout"};
@@ -87,6 +88,7 @@ struct fin_ack_of_fin : event<event_id::rcv_fin_ack_of_fin> {};
 struct data : event<event_id::rcv_data> {};
 struct rst : event<event_id::rcv_rst> {};
 struct rst_unacceptable : event<event_id::rcv_rst_unacceptable> {};
+struct rst_in_window : event<event_id::rcv_rst_in_window> {};
 struct bad_ack : event<event_id::rcv_bad_ack> {};
 struct unacceptable : event<event_id::rcv_unacceptable> {};
 struct no_ack : event<event_id::rcv_no_ack> {};
@@ -110,8 +112,8 @@ struct any_event {
 
 /// Every segment kind (for rows of states that answer every segment alike, like CLOSED).
 using any_segment = any_event<rcv<syn>, rcv<syn_ack>, rcv<ack>, rcv<ack_of_fin>, rcv<fin>, rcv<fin_ack_of_fin>,
-                              rcv<data>, rcv<rst>, rcv<rst_unacceptable>, rcv<bad_ack>, rcv<unacceptable>,
-                              rcv<no_ack>>;
+                              rcv<data>, rcv<rst>, rcv<rst_unacceptable>, rcv<rst_in_window>, rcv<bad_ack>,
+                              rcv<unacceptable>, rcv<no_ack>>;
 /// Every segment kind except a RST.
 using any_but_rst = any_event<rcv<syn>, rcv<syn_ack>, rcv<ack>, rcv<ack_of_fin>, rcv<fin>, rcv<fin_ack_of_fin>,
                               rcv<data>, rcv<bad_ack>, rcv<unacceptable>, rcv<no_ack>>;

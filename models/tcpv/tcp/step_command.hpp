@@ -206,7 +206,8 @@ inline std::string events_text(std::uint32_t mask) {
     std::uint32_t segments = 0, rsts = 0;
     for (std::size_t i = 0; i < event_count; ++i)
         if (is_segment_arrival(event_id(i))) segments |= 1u << i;
-    rsts = (1u << unsigned(event_id::rcv_rst)) | (1u << unsigned(event_id::rcv_rst_unacceptable));
+    rsts = (1u << unsigned(event_id::rcv_rst)) | (1u << unsigned(event_id::rcv_rst_unacceptable)) |
+           (1u << unsigned(event_id::rcv_rst_in_window));
     if (mask == segments) return "any segment";
     if (mask == (segments & ~rsts)) return "any segment but RST";
     std::vector<std::string> v;

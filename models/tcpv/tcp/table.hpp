@@ -53,8 +53,9 @@ enum class action_id : std::uint8_t {
     remember_passive,  ///< note that SYN-RECEIVED comes from a passive OPEN (MUST-11)
     remember_active,
     choose_iss,        ///< a new connection's initial sequence number: the ISN clock has advanced
+    ack_data,          ///< send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> if the segment carried data
 };
-inline constexpr std::size_t action_count = 23;
+inline constexpr std::size_t action_count = 24;
 
 inline constexpr std::string_view action_name(action_id a) noexcept {
     constexpr std::array<std::string_view, action_count> names = {
@@ -62,7 +63,7 @@ inline constexpr std::string_view action_name(action_id a) noexcept {
         "retransmit", "take SYN", "take ACK", "take FIN", "take data",
         "arm retransmission timer", "stop retransmission timer", "arm TIME-WAIT timer (2*MSL)",
         "arm FIN-WAIT-2 timer", "report reset", "report refused", "report closing", "report timeout",
-        "report error", "remember passive open", "remember active open", "choose ISS"};
+        "report error", "remember passive open", "remember active open", "choose ISS", "ACK the data"};
     return names[static_cast<std::size_t>(a)];
 }
 
@@ -123,6 +124,7 @@ struct error {};
 struct remember_passive {};
 struct remember_active {};
 struct choose_iss {};
+struct ack_data {};
 
 /// Guards: `when<passive_open_g>`, `unless<rfc1337_g>`.
 template <guard_id G>
@@ -181,6 +183,7 @@ template <> struct action_of<report<error>> { static constexpr action_id id = ac
 template <> struct action_of<remember_passive> { static constexpr action_id id = action_id::remember_passive; };
 template <> struct action_of<remember_active> { static constexpr action_id id = action_id::remember_active; };
 template <> struct action_of<choose_iss> { static constexpr action_id id = action_id::choose_iss; };
+template <> struct action_of<ack_data> { static constexpr action_id id = action_id::ack_data; };
 
 template <class T> struct is_state : std::false_type {};
 template <state_id S> struct is_state<state<S>> : std::true_type {};
