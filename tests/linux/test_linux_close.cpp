@@ -10,6 +10,7 @@
 //
 // [TCP-FACTS x.y] cites a section of the project's fact sheet TCP-FACTS.md (RFC / kernel sources).
 #include "netns.hpp"
+#include "scenarios.hpp"
 #include "tcp_table.hpp"
 
 #include <doctest/doctest.h>
@@ -30,93 +31,6 @@ using namespace tcpv::linux_probe;
 using namespace std::chrono_literals;
 
 namespace {
-
-// unshare() once per process (doctest runs the cases in this one thread). Empty = inside.
-const std::string& netns_unavailable_reason() {
-    static const std::string reason = [] {
-        std::string why;
-        return enter_private_netns(why) ? std::string() : why;
-    }();
-    return reason;
-}
-
-#define ENTER_NETNS_OR_SKIP()                                                                    \
-    do {                                                                                         \
-        if (const std::string& why_ = netns_unavailable_reason(); !why_.empty()) {               \
-            MESSAGE("SKIPPED (cannot create a private network namespace): " << why_);            \
-            return;                                                                              \
-        }                                                                                        \
-    } while (0)
-
-using Maybe = std::optional<TcpState>;
-constexpr Maybe gone = std::nullopt;
-
-std::string name(const Maybe& s) { return s ? to_string(*s) : "(gone)"; }
-
-std::string err_name(int err) { return err == 0 ? std::string("ok") : std::string(std::strerror(err)); }
-
-// Watches the two ends of one loopback connection in the table, recording every state change
-// it samples (sampling every millisecond: very brief states can be missed, never invented).
-class Watch {
-public:
-    explicit Watch(Tuple client) : t_{client, client.reversed()} {}
-
-    void sample() {
-        const auto table = read_tcp_table();
-        for (int i = 0; i < 2; ++i) {
-            now_[i] = find_entry(table, t_[i]);
-            const Maybe st = now_[i] ? Maybe(now_[i]->state) : gone;
-            if (trail_[i].empty() || trail_[i].back() != st) trail_[i].push_back(st);
-        }
-    }
-    // Waits until the client end is in `c` and the server end in `s`.
-    bool until(Maybe c, Maybe s, std::chrono::milliseconds timeout = default_timeout) {
-        return wait_until(
-            [&] {
-                sample();
-                return state(0) == c && state(1) == s;
-            },
-            timeout);
-    }
-    // Samples for `d` and says whether both ends stayed in (c, s) the whole time.
-    bool stays(Maybe c, Maybe s, std::chrono::milliseconds d) {
-        const auto end = std::chrono::steady_clock::now() + d;
-        do {
-            sample();
-            if (state(0) != c || state(1) != s) return false;
-            std::this_thread::sleep_for(1ms);
-        } while (std::chrono::steady_clock::now() < end);
-        return true;
-    }
-    Maybe client_state() const { return state(0); }
-    Maybe server_state() const { return state(1); }
-    const std::optional<TcpEntry>& client_entry() const { return now_[0]; }
-    const std::optional<TcpEntry>& server_entry() const { return now_[1]; }
-    bool client_ever(Maybe s) const { return ever(0, s); }
-    bool server_ever(Maybe s) const { return ever(1, s); }
-    std::string trail() const {
-        std::string out;
-        for (int i = 0; i < 2; ++i) {
-            out += i == 0 ? "client " : "; server ";
-            out += std::to_string(t_[i].local_port) + ":";
-            for (std::size_t k = 0; k < trail_[i].size(); ++k)
-                out += (k ? " -> " : " ") + name(trail_[i][k]);
-        }
-        return out;
-    }
-    std::string table() const { return describe_port(t_[0].remote_port); }
-
-private:
-    Maybe state(int i) const { return now_[i] ? Maybe(now_[i]->state) : gone; }
-    bool ever(int i, Maybe s) const {
-        for (const Maybe& x : trail_[i])
-            if (x == s) return true;
-        return false;
-    }
-    std::array<Tuple, 2> t_;
-    std::array<std::optional<TcpEntry>, 2> now_{};
-    std::array<std::vector<Maybe>, 2> trail_{};
-};
 
 // TCP_TIMEWAIT_LEN = 60 s [TCP-FACTS 2.2]. The entry is read within a second or so of its
 // creation; allow a little for a slow CI machine.

@@ -1207,7 +1207,7 @@ TEST_CASE("1.4 RETRANSMISSION TIMEOUT -> resends the head of the retransmission 
         auto c = config();
         c.backoff = backoff;
         c.rto = 1;
-        c.max_retries = 3;
+        c.max_retries = c.syn_retries = c.synack_retries = 3;
         for (const expect& e : cases) {
             CAPTURE(e.st);
             CAPTURE(backoff);

@@ -35,7 +35,9 @@ inline constexpr std::string_view ending_name(ending e) noexcept {
 /// An endpoint's timing and knobs, in ticks (see profile.hpp for real durations).
 struct endpoint_config {
     std::uint8_t rto = 1;          ///< initial retransmission timeout
-    std::uint8_t max_retries = 2;  ///< retransmissions of a SYN, SYN+ACK or FIN before giving up
+    std::uint8_t max_retries = 2;  ///< retransmissions of a FIN before giving up (R2)
+    std::uint8_t syn_retries = 2;     ///< retransmissions of a SYN (Linux tcp_syn_retries)
+    std::uint8_t synack_retries = 2;  ///< retransmissions of a SYN+ACK (Linux tcp_synack_retries)
     bool backoff = false;          ///< double the timeout after each retransmission (capped at 15)
     std::uint8_t time_wait = 4;    ///< TIME-WAIT length (2*MSL); 0 = no TIME-WAIT at all
     std::uint8_t fin_wait_2 = 0;   ///< FIN-WAIT-2 limit; 0 = none (the RFC has none)
@@ -368,7 +370,10 @@ step_result tick(tcb& t, const endpoint_config& c) {
     step_result none;
     if (c.timestamps) t.ts_clock = timestamp_next(t.ts_clock);
     if (t.rtx_timer > 0 && --t.rtx_timer == 0) {
-        const event_id e = t.retries < c.max_retries ? event_id::retransmission_timeout : event_id::retries_exhausted;
+        const std::uint8_t limit = t.st == state_id::syn_sent       ? c.syn_retries
+                                   : t.st == state_id::syn_received ? c.synack_retries
+                                                                    : c.max_retries;
+        const event_id e = t.retries < limit ? event_id::retransmission_timeout : event_id::retries_exhausted;
         return step<T>(t, e, segment{}, c);
     }
     if (t.wait_timer > 0 && --t.wait_timer == 0) {

@@ -97,6 +97,7 @@ struct tick_timing {
         endpoint_config c;
         c.rto = std::uint8_t(rto);
         c.max_retries = std::uint8_t(retries);
+        c.syn_retries = c.synack_retries = std::uint8_t(retries);  // the FIN span's scaling, kept simple
         c.backoff = false;
         c.time_wait = std::uint8_t(time_wait);
         c.fin_wait_2 = std::uint8_t(fin_wait_2);

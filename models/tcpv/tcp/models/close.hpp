@@ -47,7 +47,7 @@ struct close {
         pair_dynamics<> d;
         for (auto& e : d.ep) {
             e.rto = std::uint8_t(rto);
-            e.max_retries = std::uint8_t(retries);
+            e.max_retries = e.syn_retries = e.synack_retries = std::uint8_t(retries);
             e.time_wait = std::uint8_t(time_wait);
             e.fin_wait_2 = std::uint8_t(fin_wait_2);
             e.rfc1337 = rfc1337;

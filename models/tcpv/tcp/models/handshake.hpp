@@ -122,7 +122,7 @@ struct handshake {
         pair_dynamics<> d;
         for (auto& e : d.ep) {
             e.rto = std::uint8_t(rto);
-            e.max_retries = std::uint8_t(retries);
+            e.max_retries = e.syn_retries = e.synack_retries = std::uint8_t(retries);
             e.time_wait = std::uint8_t(2 * msl);  // unused: nobody closes
             e.fin_wait_2 = 0;
         }

@@ -76,7 +76,7 @@ struct incarnations {
         pair_dynamics<> d;
         for (auto& e : d.ep) {
             e.rto = std::uint8_t(rto);
-            e.max_retries = std::uint8_t(retries);
+            e.max_retries = e.syn_retries = e.synack_retries = std::uint8_t(retries);
             e.time_wait = std::uint8_t(time_wait);
             e.fin_wait_2 = std::uint8_t(2 * time_wait + 1);  // bounded, longer than TIME-WAIT
             e.timestamps = timestamps;
