@@ -1,6 +1,8 @@
 // Ground truth for tcpv's Linux profile: how the real kernel releases a TCP connection, observed
 // on loopback inside a private network namespace created by this program (tests/linux/netns.hpp)
-// and read back from the namespace's /proc/net/tcp (tests/linux/tcp_table.hpp).
+// and read back from the namespace's /proc/net/tcp (tests/linux/tcp_table.hpp); the namespace
+// entry and the Watch of a connection's two ends are shared with test_linux_profile.cpp
+// (tests/linux/scenarios.hpp).
 //
 // Needs root (CAP_SYS_ADMIN for unshare(CLONE_NEWNET), CAP_NET_ADMIN to bring lo up). Without it every kernel case prints
 // "SKIPPED ..." and passes (developer machines); CI runs as root. Only 127.0.0.1 and ::1 are

@@ -80,6 +80,7 @@ inline tcb make_tcb(state_id st, origin o = origin::passive, const endpoint_conf
     if (our_fin) {
         t.fin_sent = true;
         t.user_closed = true;
+        t.orphaned = true;  // reached through CLOSE (SHUTDOWN leaves it false)
         t.snd_nxt = at(iss, 2);
         if (our_fin_acked)
             t.snd_una = t.snd_nxt;

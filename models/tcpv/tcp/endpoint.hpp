@@ -69,7 +69,8 @@ struct tcb {
     std::uint8_t incarnation = 0;                ///< ghost: the connection's incarnation
     std::uint8_t ts_clock = 0;                   ///< this endpoint's timestamp clock (1..15; ticks with time)
     std::uint8_t ts_recent = 0;                  ///< TS.Recent: the newest timestamp taken (0 = none)
-    std::uint8_t reserved[3] = {};               ///< keeps the size a multiple of 4 (no padding)
+    bool orphaned = false;                       ///< the user called CLOSE (not only SHUTDOWN): Linux bounds FIN-WAIT-2 then
+    std::uint8_t reserved[2] = {};               ///< keeps the size a multiple of 4 (no padding)
     bool operator==(const tcb&) const = default;
 };
 
@@ -149,6 +150,7 @@ inline bool guard_holds(const row_data& r, const tcb& t, const endpoint_config& 
         case guard_id::linger_abort: v = c.linger_abort; break;
         case guard_id::unread_data: v = c.rst_on_unread && t.unread_data; break;
         case guard_id::challenge_ack: v = c.challenge_ack; break;
+        case guard_id::orphaned: v = t.orphaned; break;
     }
     return r.negate ? !v : v;
 }
@@ -198,6 +200,7 @@ inline void clear_connection(tcb& t) {
     fresh.iss = t.iss;  // the next connection's ISS (a model chooses it; see incarnations)
     fresh.passive = t.passive;
     fresh.user_closed = t.user_closed;
+    fresh.orphaned = t.orphaned;
     fresh.gave_up = t.gave_up;
     fresh.how = t.how;
     fresh.incarnation = t.incarnation;
@@ -323,6 +326,7 @@ step_result step(tcb& t, event_id event, const segment& seg, const endpoint_conf
         }
     }
     if ((event == event_id::close || event == event_id::shutdown) && !out.error) t.user_closed = true;
+    if (event == event_id::close && !out.error) t.orphaned = true;
     const state_id to = r->target(from);
     if (to != from) {
         const bool had_connection = from != state_id::closed;  // CLOSED -> LISTEN ends nothing

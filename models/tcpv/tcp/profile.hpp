@@ -103,6 +103,7 @@ struct tick_timing {
         c.fin_wait_2 = std::uint8_t(fin_wait_2);
         c.rfc1337 = p.rfc1337;
         c.rst_on_unread = p.rst_on_unread;
+        c.timestamps = p.timestamps;
         return c;
     }
 };

@@ -298,6 +298,7 @@ inline tcb representative_tcb(state_id st, const endpoint_config& c) {
     if (our_fin) {
         t.fin_sent = true;
         t.user_closed = true;
+        t.orphaned = true;  // the FIN came from CLOSE (as a SHUTDOWN it would not bound FIN-WAIT-2)
         t.snd_nxt = seq_add(t.snd_nxt, 1);
         if (st == state_id::fin_wait_2 || st == state_id::time_wait) t.snd_una = t.snd_nxt;  // FIN acknowledged
     }

@@ -75,12 +75,13 @@ enum class guard_id : std::uint8_t {
     linger_abort,    ///< SO_LINGER {on, 0}: CLOSE aborts
     unread_data,     ///< received data the user has not read (Linux: CLOSE then sends RST)
     challenge_ack,   ///< RFC 5961 (RFC 9293 §3.10.7.4): answer in-window SYN/RST with an ACK
+    orphaned,        ///< the user called CLOSE, not only SHUTDOWN (Linux: the socket is an orphan)
 };
-inline constexpr std::size_t guard_count = 6;
+inline constexpr std::size_t guard_count = 7;
 
 inline constexpr std::string_view guard_name(guard_id g) noexcept {
     constexpr std::array<std::string_view, guard_count> names = {"", "passive OPEN", "rfc1337", "SO_LINGER 0",
-                                                                 "unread data", "RFC 5961"};
+                                                                 "unread data", "RFC 5961", "closed (orphan)"};
     return names[static_cast<std::size_t>(g)];
 }
 
@@ -136,6 +137,7 @@ using rfc1337_g = guard_tag<guard_id::rfc1337>;
 using linger_abort_g = guard_tag<guard_id::linger_abort>;
 using unread_data_g = guard_tag<guard_id::unread_data>;
 using challenge_ack_g = guard_tag<guard_id::challenge_ack>;
+using orphaned_g = guard_tag<guard_id::orphaned>;
 template <class G>
 struct when {};
 template <class G>
