@@ -17,7 +17,9 @@
 ///   TS.Recent is inherited, so PAWS rejects the old duplicates (TCP-FACTS §2.5, RFC 6191).
 ///
 /// Property `no-stale-segment-accepted` (always): no segment of an earlier incarnation is
-/// accepted by an endpoint of a later one (it passes the sequence and PAWS checks). It holds
+/// accepted by an endpoint of a later one: it passes the sequence and PAWS checks and changes
+/// the new connection (its state, sequence variables or timers). `no-stale-data-accepted`
+/// narrows that to data taken as data of the new connection. It holds
 /// for `wait` with TIME-WAIT = 2*MSL and for `tw_reuse` with timestamps; it fails for
 /// `reuseaddr` and `linger0`, and for `wait` with a TIME-WAIT shorter than 2*MSL.
 
@@ -34,12 +36,12 @@ namespace tcpv::tcp::models {
 struct incarnations {
     enum class reuse : std::uint8_t { wait, reuseaddr, linger0, tw_reuse };
 
-    int cap = 1;
+    int cap = 2;
     int msl = 2;
     int rto = 1;
     int retries = 1;
     int time_wait = 4;
-    int injections = 1;  ///< old duplicates of incarnation 1 that may appear
+    int injections = 2;  ///< old duplicates of incarnation 1 that may appear
     reuse mode = reuse::wait;
     bool timestamps = false;
 
@@ -49,6 +51,8 @@ struct incarnations {
         bool stale_accepted = false;  ///< ghost: an old segment passed a new incarnation's checks
         bool stale_seen = false;      ///< ghost: an old segment reached a new incarnation (maybe rejected)
         bool reopened = false;        ///< A has opened incarnation 2
+        bool stale_data_accepted = false;  ///< ghost: old data was taken as data of a new incarnation
+        std::uint8_t reserved[3] = {};     ///< no padding
         bool operator==(const state&) const = default;
     };
     struct action {
@@ -173,11 +177,18 @@ struct incarnations {
                 const segment seg = channel<4>::segment_of(v);
                 const event_id e = classify(to, seg, d.ep[1 - i]);
                 const bool was_listening = to.st == state_id::listen;
-                if (seg.incarnation < to.incarnation && to.st != state_id::closed) {
-                    n.stale_seen = true;
-                    if (accepts(e, to.st)) n.stale_accepted = true;
-                }
+                const bool stale = seg.incarnation < to.incarnation && to.st != state_id::closed;
+                const tcb before = to;
                 const step_result r = receive(to, seg, d.ep[1 - i]);
+                // Confusion is an old segment that passes the checks AND changes the new
+                // connection (a duplicate ACK below SND.UNA passes, and changes nothing).
+                if (stale) {
+                    n.stale_seen = true;
+                    if (accepts(e, before.st) && !(to == before)) {
+                        n.stale_accepted = true;
+                        if (seg.len != 0) n.stale_data_accepted = true;
+                    }
+                }
                 if (was_listening && to.st == state_id::syn_received) to.incarnation = seg.incarnation;
                 d.send_all(n.p, 1 - i, r);
                 emit(action{{pair_action::kind::deliver, std::uint8_t(i), event_id::close, v}}, n);
@@ -228,6 +239,7 @@ struct incarnations {
     std::vector<property<incarnations>> properties() const {
         return {
             always("no-stale-segment-accepted", [](const state& s) { return !s.stale_accepted; }),
+            always("no-stale-data-accepted", [](const state& s) { return !s.stale_data_accepted; }),
             sometimes("new-incarnation-established",
                       [](const state& s) {
                           return s.p.ep[0].incarnation == 2 && s.p.ep[0].st == state_id::established &&
