@@ -58,7 +58,8 @@ std::size_t find_step(const Trace& t, std::size_t from, Pred pred) {
 template <class Pred>
 bool take(const handshake& m, tcpv::trace<handshake>& t, Pred pred) {
     bool found = false;
-    m.next(t.last_state(), [&](const handshake::action& a, const handshake::state& s) {
+    const handshake::state from = t.last_state();  // a copy: the callback grows t.steps
+    m.next(from, [&](const handshake::action& a, const handshake::state& s) {
         if (!found && pred(a)) {
             t.steps.push_back({a, s});
             found = true;
