@@ -79,9 +79,10 @@ TEST_CASE("incarnations: SO_LINGER 0 leaves no TIME-WAIT, and the old duplicate 
 }
 
 TEST_CASE("incarnations: any TIME-WAIT shorter than 2*MSL lets an old segment change the new connection") {
-    // MSL = 2 ticks: 1..3 fail, 4 = 2*MSL holds. Old DATA is kept out from 3 on; the fourth tick
-    // is for the ACKs that TIME-WAIT itself sends in answer to old duplicates (the RFC restarts
-    // TIME-WAIT only for a FIN), which may outlive a shorter TIME-WAIT.
+    // MSL = 2 ticks, RTO 1, one retry: 1..3 fail, 4 = 2*MSL holds. Old DATA is kept out from
+    // MSL + 1 = 3 on; the fourth tick covers the peer's retransmitted FIN, sent a tick after A
+    // entered TIME-WAIT, which would otherwise reach a CLOSED A and draw a RST into the new
+    // connection (docs/models.md: the smallest safe TIME-WAIT is MSL + RTO*retries + 1).
     for (int tw = 1; tw <= 4; ++tw) {
         CAPTURE(tw);
         incarnations m;

@@ -14,8 +14,9 @@
 /// endpoint's own tick counters are only flags. After every step the simulator reads the actions
 /// of the table row that applied and mirrors them in real time:
 ///   arm_retransmission      -> retransmission deadline = now + RTO, retries = 0
-///   retransmit              -> deadline = now + RTO * 2^retries (backoff, capped at rto_max),
-///                              exactly the endpoint's `rtx_timer = rto << retries`
+///   retransmit              -> deadline = now + RTO * 2^retries, the endpoint's
+///                              `rtx_timer = rto << retries` (capped at the profile's 120 s,
+///                              Linux TCP_RTO_MAX, where the endpoint caps at 15 ticks)
 ///   stop_retransmission     -> no deadline
 ///   arm_time_wait           -> no retransmission deadline; TIME-WAIT deadline = now + TIME-WAIT
 ///                              (restarted on every retransmitted FIN, as the row says)
@@ -35,19 +36,23 @@
 /// finds the connection gone. Timers fire exactly at their profile durations; the freedom of the
 /// adversary is in the network (what is lost, duplicated and delayed) and in the users' timing.
 ///
-/// The network. Every segment an endpoint sends gets the next fate of that endpoint's fate plan
-/// (a list of runs "n copies of fate f"; after the list: delivered after 0 ms): delivered after
-/// a delay d, lost, or duplicated with two delays. Delays are at most MSL (the network enforces
-/// MSL: no copy arrives more than MSL after it was sent). Optionally the network is *fair lossy*:
-/// at most `max_lost_copies` consecutive copies of the same segment (same sender, flags, SEQ, ACK,
-/// incarnation: a retransmitted FIN, or the ACK that TIME-WAIT sends again for each copy) are
-/// lost; a fate that would lose one more is overridden (the copy arrives after 0 ms, and the
-/// trace says so).
+/// The network. A schedule gives each endpoint a fate plan: for each kind of segment (SYN,
+/// SYN+ACK, ACK, FIN, RST) the fate of copy 0, 1, 2, ... of each distinct segment of that kind
+/// (copy k of a FIN is its k-th retransmission; copy k of TIME-WAIT's ACK answers the k-th FIN copy
+/// to arrive): delivered after a delay d, lost, or duplicated with two delays; copies beyond the
+/// plan are delivered after 0 ms. Indexing fates by copy number keeps the schedules short and
+/// makes loss bursts on one retransmitted segment likely. Delays are at most MSL (the network
+/// enforces MSL: no copy arrives more than MSL after it was sent). Optionally the network is
+/// *fair lossy*: at most `max_lost_copies` consecutive copies of the same segment (same sender,
+/// flags, SEQ, ACK, incarnation) are lost; a fate that would lose one more is overridden (the copy
+/// arrives after 0 ms, and the trace says so).
 ///
 /// Sequence numbers stay in the endpoint's 16-value space (segment.hpp). Whether an old segment
-/// passes a new incarnation's checks is therefore a 1-in-4-ish event instead of 1 in 2^30: the
-/// incarnation properties are meant to hold by TIMING (no old copy is alive when a new
-/// incarnation starts), and a small space only makes a timing failure easier to find.
+/// passes a new incarnation's checks is therefore a matter of luck with odds of 1/16 to 1/4 (an
+/// exact RCV.NXT match, or a window of 4), not 1 in 2^30: the incarnation properties are meant to
+/// hold by TIMING (no old copy is alive when a new incarnation starts), and a small space only
+/// makes a timing failure easier to find. (They do not always hold by timing alone: see
+/// test_incarnation_schedules.cpp.)
 
 #include <tcpv/tcp/endpoint.hpp>
 #include <tcpv/tcp/models/close.hpp>
@@ -57,9 +62,12 @@
 #include <tcpv/tcp/profile.hpp>
 
 #include <rapidcheck.h>
+#include <tcpv/testing/doctest_rapidcheck.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -149,7 +157,9 @@ struct timing {
     [[nodiscard]] tcp::endpoint_config config() const {
         tcp::endpoint_config c;
         c.rto = 1;
-        c.max_retries = std::uint8_t(std::min(fin_retries, 255));
+        c.max_retries = std::uint8_t(std::min(fin_retries, 255));  // (read by tcp::tick only, never called)
+        c.syn_retries = std::uint8_t(std::min(syn_retries, 255));
+        c.synack_retries = std::uint8_t(std::min(synack_retries, 255));
         c.backoff = false;
         c.time_wait = time_wait > 0ms ? 1 : 0;
         c.fin_wait_2 = fin_wait_2 > 0ms ? 1 : 0;
@@ -162,7 +172,8 @@ struct timing {
     /// The longest time between two consecutive arrivals of copies of one retransmitted FIN when
     /// at most `lost` consecutive copies are lost and each copy is delayed by 0..MSL:
     /// max over k of send_time(k + lost + 1) - send_time(k), plus MSL. With lost = -1 (no bound):
-    /// the whole span plus MSL. TIME-WAIT, restarted by each copy, must be longer than this.
+    /// the whole span plus MSL. TIME-WAIT, restarted by each copy, must be longer than this (the
+    /// bound ignores that the peer may give up first, and the FIN-WAIT-2 limit).
     [[nodiscard]] ms worst_fin_gap(int lost, ms network_msl) const {
         const int n = fin_retries;  // copies 0..n
         const int step = lost < 0 ? n : std::min(lost + 1, n);
@@ -171,14 +182,6 @@ struct timing {
         return worst + network_msl;
     }
 };
-
-inline std::string describe(const timing& t) {
-    std::ostringstream os;
-    os << t.name << ": MSL " << show_time(t.msl) << ", TIME-WAIT " << show_time(t.time_wait) << ", RTO "
-       << show_time(t.rto) << (t.backoff ? " doubling" : "") << ", " << t.fin_retries << " FIN retries"
-       << (t.rfc1337 ? ", rfc1337" : "") << (t.linger_abort ? ", SO_LINGER 0" : "");
-    return os.str();
-}
 
 // ----------------------------------------------------------------------------------------------
 // Fates.
@@ -200,41 +203,157 @@ inline std::ostream& operator<<(std::ostream& os, const fate& f) {
     return os;
 }
 
-/// `count` consecutive transmissions of one endpoint get fate `f`.
-struct fate_run {
-    fate f;
-    int count = 1;
-    bool operator==(const fate_run&) const = default;
-};
-using fate_plan = std::vector<fate_run>;
+/// What kind of segment a fate plan applies to.
+enum class segment_kind : std::uint8_t { syn, syn_ack, ack, fin, rst, data };
+inline constexpr std::size_t segment_kind_count = 6;
+inline constexpr std::string_view kind_name(segment_kind k) {
+    constexpr std::string_view names[] = {"SYN", "SYN+ACK", "ACK", "FIN", "RST", "data"};
+    return names[std::size_t(k)];
+}
+inline segment_kind kind_of(const tcp::segment& s) {
+    if (s.has(tcp::RST)) return segment_kind::rst;
+    if (s.has(tcp::SYN)) return s.has(tcp::ACK) ? segment_kind::syn_ack : segment_kind::syn;
+    if (s.has(tcp::FIN)) return segment_kind::fin;
+    return s.len ? segment_kind::data : segment_kind::ack;
+}
 
-/// The fate of transmission `index` (0-based) under `plan`; after the plan: delivered after 0 ms.
-inline fate fate_of(const fate_plan& plan, int index) {
-    for (const auto& r : plan) {
-        if (index < r.count) return r.f;
-        index -= r.count;
+/// The fates of one endpoint's segments: for each kind of segment, the fate of copy 0, 1, 2, ...
+/// of each distinct segment of that kind (copy k of a FIN is its k-th retransmission; copy k of
+/// the ACK that TIME-WAIT sends is the ACK answering the k-th FIN copy to arrive). Copies after
+/// the list are delivered after 0 ms.
+struct fate_plan {
+    std::array<std::vector<fate>, segment_kind_count> copies;
+    [[nodiscard]] fate of(segment_kind k, int copy) const {
+        const auto& v = copies[std::size_t(k)];
+        return copy < int(v.size()) ? v[std::size_t(copy)] : fate{};
     }
-    return fate{};
-}
-inline int transmissions_of(const fate_plan& plan) {
-    int n = 0;
-    for (const auto& r : plan) n += r.count;
-    return n;
-}
-/// "#0 deliver after 0.000s; #1-#6 lose; #7 deliver after 120.000s"
+    /// The faults: copies whose fate is not "delivered after 0".
+    [[nodiscard]] std::size_t faults() const {
+        std::size_t n = 0;
+        for (const auto& v : copies)
+            for (const fate& f : v) n += f != fate{};
+        return n;
+    }
+    /// Drops trailing "delivered after 0" entries (they change nothing).
+    void normalize() {
+        for (auto& v : copies)
+            while (!v.empty() && v.back() == fate{}) v.pop_back();
+    }
+    bool operator==(const fate_plan&) const = default;
+};
+
+/// "FIN: copy 0 deliver after 0.000s, copies 1-6 lose, copy 7 deliver after 120.000s; ..."
 inline std::string describe(const fate_plan& plan) {
-    if (plan.empty()) return "(all delivered after 0.000s)";
     std::ostringstream os;
-    int at = 0;
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-        const auto& r = plan[i];
-        os << (i ? "; " : "") << '#' << at;
-        if (r.count > 1) os << "-#" << at + r.count - 1;
-        os << ' ' << r.f;
-        at += r.count;
+    bool any = false;
+    for (std::size_t k = 0; k < segment_kind_count; ++k) {
+        const auto& v = plan.copies[k];
+        if (std::all_of(v.begin(), v.end(), [](const fate& f) { return f == fate{}; })) continue;
+        os << (any ? "; " : "") << kind_name(segment_kind(k)) << ": ";
+        any = true;
+        bool first = true;
+        for (std::size_t i = 0; i < v.size();) {
+            std::size_t j = i;
+            while (j + 1 < v.size() && v[j + 1] == v[i]) ++j;
+            if (v[i] != fate{}) {
+                os << (first ? "" : ", ") << (j > i ? "copies " : "copy ") << i;
+                if (j > i) os << '-' << j;
+                os << ' ' << v[i];
+                first = false;
+            }
+            i = j + 1;
+        }
     }
-    os << "; then all delivered after 0.000s";
+    if (!any) return "every copy delivered after 0.000s";
+    os << "; other copies delivered after 0.000s";
     return os.str();
+}
+
+// ----------------------------------------------------------------------------------------------
+// Shrinking. RapidCheck shrinks a value through the choices that generated it, one element at a
+// time; a fault schedule often fails only through a combination of faults and gets stuck in a
+// local minimum with several irrelevant ones. The schedule generators therefore shrink with
+// their own candidates, most radical first: keep only one fault, then only two, drop one fault,
+// make one fault milder (a loss becomes a delivery, a duplicate a single copy, a delay shorter,
+// by halving towards 0), move user events earlier. RapidCheck keeps the first candidate that
+// still fails and starts again from it.
+
+/// A position in a pair of fate plans: (endpoint, kind, copy).
+struct fault_at {
+    int side;
+    std::size_t kind, copy;
+};
+inline std::vector<fault_at> faults_of(const fate_plan (&plans)[2]) {
+    std::vector<fault_at> out;
+    for (int i = 0; i < 2; ++i)
+        for (std::size_t k = 0; k < segment_kind_count; ++k)
+            for (std::size_t c = 0; c < plans[i].copies[k].size(); ++c)
+                if (plans[i].copies[k][c] != fate{}) out.push_back({i, k, c});
+    return out;
+}
+
+/// Values from `v` towards `target`: target, then halfway, a quarter of the way, ..., v - 1.
+inline std::vector<long long> towards(long long v, long long target) {
+    std::vector<long long> out;
+    for (long long d = v - target; d != 0; d /= 2) out.push_back(v - d);
+    return out;
+}
+
+/// Shrink candidates for the two fate plans of a schedule S (S has `fates[2]`); `with(S, plans)`
+/// is applied by the caller.
+template <class S>
+void fate_candidates(const S& s, std::vector<S>& out) {
+    const std::vector<fault_at> all = faults_of(s.fates);
+    auto fate_at = [](S& x, const fault_at& p) -> fate& { return x.fates[p.side].copies[p.kind][p.copy]; };
+    auto fate_of = [&s](const fault_at& p) { return s.fates[p.side].copies[p.kind][p.copy]; };
+    auto keep_only = [&](std::initializer_list<const fault_at*> kept) {
+        S x = s;
+        for (auto& plan : x.fates)
+            for (auto& v : plan.copies) std::fill(v.begin(), v.end(), fate{});
+        for (const fault_at* p : kept) fate_at(x, *p) = fate_of(*p);
+        out.push_back(x);
+    };
+    if (all.size() > 1)
+        for (const auto& p : all) keep_only({&p});
+    if (all.size() > 2)
+        for (std::size_t a = 0; a < all.size(); ++a)
+            for (std::size_t b = a + 1; b < all.size(); ++b) keep_only({&all[a], &all[b]});
+    for (const auto& p : all) {  // drop one fault
+        S x = s;
+        fate_at(x, p) = fate{};
+        out.push_back(x);
+    }
+    for (const auto& p : all) {  // make one fault milder
+        const fate f = fate_of(p);
+        auto put = [&](fate g) {
+            S x = s;
+            fate_at(x, p) = g;
+            out.push_back(x);
+        };
+        switch (f.what) {
+            case fate::kind::drop: break;  // "delivered after 0" is the dropped fault above
+            case fate::kind::duplicate:
+                put(fate{fate::kind::deliver, f.delay});
+                put(fate{fate::kind::deliver, f.delay2});
+                for (long long d : towards(f.delay.count(), 0)) put(fate{fate::kind::duplicate, ms{d}, f.delay2});
+                for (long long d : towards(f.delay2.count(), 0)) put(fate{fate::kind::duplicate, f.delay, ms{d}});
+                break;
+            case fate::kind::deliver:
+                for (long long d : towards(f.delay.count(), 0)) put(fate{fate::kind::deliver, ms{d}});
+                break;
+        }
+    }
+    for (auto& x : out)
+        for (auto& plan : x.fates) plan.normalize();
+}
+
+/// A generator whose values come from `base` and shrink by `candidates(value)` (a vector).
+template <class T, class Candidates>
+rc::Gen<T> shrinking_with(rc::Gen<T> base, Candidates candidates) {
+    return rc::Gen<T>([base, candidates](const rc::Random& random, int size) {
+        return rc::shrinkable::shrinkRecur(base(random, size).value(),
+                                           [candidates](const T& v) { return rc::seq::fromContainer(candidates(v)); });
+    });
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -248,7 +367,11 @@ struct sim_options {
     /// (so its SYN+ACK belongs to the exchange it answers; see the incarnations driver).
     bool listener_adopts_incarnation = false;
     bool show_incarnations = false;  ///< traces print each endpoint's ghost incarnation
+    bool record_trace = true;        ///< build the trace (the drivers run without, and again with it on a failure)
     std::size_t max_events = 200000;
+    /// A livelock: this many events within one millisecond (two endpoints answering each other's
+    /// segments at once, for ever: an ACK storm; the endpoint has no rate limit) stops the run.
+    std::size_t max_events_per_ms = 2000;
 };
 
 /// What one event of the simulation was (for the drivers' checks).
@@ -278,6 +401,10 @@ public:
     [[nodiscard]] const sim_options& options() const { return opt_; }
     [[nodiscard]] const std::vector<std::string>& trace() const { return trace_; }
     [[nodiscard]] std::size_t events() const { return events_; }
+    /// The run stopped at max_events with events still pending.
+    [[nodiscard]] bool truncated() const { return events_ >= opt_.max_events; }
+    /// The run stopped in a livelock (see sim_options::max_events_per_ms).
+    [[nodiscard]] bool livelock() const { return livelock_; }
     [[nodiscard]] std::optional<ms> rtx_deadline(int i) const { return timers_[i].rtx; }
     [[nodiscard]] std::optional<ms> wait_deadline(int i) const { return timers_[i].wait; }
 
@@ -309,7 +436,7 @@ public:
         rec.before = ep[i];
         const tcp::step_result r = tcp::user_call(ep[i], what, cfg_[i]);
         rec.row = r.row;
-        after_step(i, r, rec, std::string(name(i)) + ": " + std::string(tcp::event_name(what)) + note);
+        after_step(i, r, rec, tracing() ? std::string(name(i)) + ": " + std::string(tcp::event_name(what)) + note : std::string());
         return r;
     }
 
@@ -349,12 +476,22 @@ public:
                 rec = process(q);
             }
             ++events_;
+            same_ms_ = now_ == last_ms_ ? same_ms_ + 1 : 0;
+            last_ms_ = now_;
+            if (same_ms_ >= opt_.max_events_per_ms) {
+                livelock_ = true;
+                note("livelock: " + std::to_string(same_ms_) + " events at " + show_time(now_) + "; the run stops here");
+                break;
+            }
             if (!hook(*this, rec)) break;
         }
     }
 
     /// Appends a free-form line to the trace (drivers note what they check).
-    void note(const std::string& text) { trace_.push_back(std::string(12, ' ') + "  " + text); }
+    void note(const std::string& text) {
+        if (tracing()) trace_.push_back(std::string(12, ' ') + "  " + text);
+    }
+    [[nodiscard]] bool tracing() const { return opt_.record_trace; }
 
     [[nodiscard]] std::string states() const {
         std::string out;
@@ -417,7 +554,7 @@ private:
         rec.event = e;
         const tcp::step_result r = tcp::step(ep[i], e, tcp::segment{}, cfg_[i]);
         rec.row = r.row;
-        after_step(i, r, rec, std::string(name(i)) + ": " + std::string(tcp::event_name(e)));
+        after_step(i, r, rec, tracing() ? std::string(name(i)) + ": " + std::string(tcp::event_name(e)) : std::string());
         return rec;
     }
 
@@ -427,7 +564,7 @@ private:
         if (q.klass == 0) {
             rec.what = step_record::kind::action;
             rec.side = -1;
-            if (!q.label.empty()) trace_.push_back(line(q.label, {}));
+            if (tracing() && !q.label.empty()) trace_.push_back(line(q.label, {}));
             q.action(*this);
             return rec;
         }
@@ -442,9 +579,12 @@ private:
             ep[to].incarnation = q.seg.incarnation;
         const tcp::step_result r = tcp::receive(ep[to], q.seg, cfg_[to]);
         rec.row = r.row;
-        std::string what = std::string(name(to)) + " <- " + tcp::to_string(q.seg);
-        what += q.injected ? " (old duplicate)" : " (sent " + show_time(q.sent) + ")";
-        what += ": " + std::string(tcp::event_name(rec.event));
+        std::string what;
+        if (tracing()) {
+            what = std::string(name(to)) + " <- " + tcp::to_string(q.seg);
+            what += q.injected ? " (old duplicate)" : " (sent " + show_time(q.sent) + ")";
+            what += ": " + std::string(tcp::event_name(rec.event));
+        }
         after_step(to, r, rec, what);
         return rec;
     }
@@ -452,9 +592,14 @@ private:
     void after_step(int i, const tcp::step_result& r, const step_record& rec, std::string what) {
         update_timers(i, r);
         mirror_check(i, what);
+        if (!tracing()) {
+            for (std::uint8_t k = 0; k < r.sent_count; ++k) transmit(i, r.sent[k]);
+            return;
+        }
         if (r.error) what += " (error)";
         if (!r.row) what += " (no row)";
-        if (rec.before.st != ep[i].st) what += " -> " + std::string(tcp::rfc_name(ep[i].st));
+        if (rec.before.st != ep[i].st)
+            what += ", " + std::string(tcp::rfc_name(rec.before.st)) + " -> " + std::string(tcp::rfc_name(ep[i].st));
         std::string sends;
         for (std::uint8_t k = 0; k < r.sent_count; ++k) sends += transmit(i, r.sent[k]);
         trace_.push_back(line(what + sends, states()));
@@ -491,15 +636,18 @@ private:
     }
 
     std::string transmit(int from, const tcp::segment& s) {
-        const int tx = sent_[from]++;
-        fate f = fate_of(plan_[from], tx);
-        std::string out = "; sends " + tcp::to_string(s) + " [#" + std::to_string(tx) + "] ";
         const std::uint64_t key = std::uint64_t(s.flags) | std::uint64_t(s.seq) << 8 | std::uint64_t(s.ack) << 16 |
                                   std::uint64_t(s.len) << 24 | std::uint64_t(s.incarnation) << 32;
+        const segment_kind kind = kind_of(s);
+        const int copy = copies_[from][key]++;
+        fate f = plan_[from].of(kind, copy);
+        const bool t = tracing();
+        std::string out;
+        if (t) out = "; sends " + tcp::to_string(s) + " [" + std::string(kind_name(kind)) + " copy " + std::to_string(copy) + "] ";
         int& lost = lost_[from][key];
         if (f.what == fate::kind::drop && opt_.max_lost_copies >= 0 && lost >= opt_.max_lost_copies) {
             f = fate{};
-            out += "(fair loss: " + std::to_string(lost) + " copies already lost, so this one arrives) ";
+            if (t) out += "(fair loss: " + std::to_string(lost) + " copies already lost, so this one arrives) ";
         }
         auto send_copy = [&](ms d) {
             if (d < 0ms || d > opt_.msl)
@@ -512,17 +660,22 @@ private:
             q.from = from;
             q.sent = now_;
             push(std::move(q));
-            return show_time(now_ + d);
+            return t ? show_time(now_ + d) : std::string();
         };
         switch (f.what) {
             case fate::kind::drop:
                 ++lost;
-                return out + "LOST";
-            case fate::kind::deliver: lost = 0; return out + "arrives " + send_copy(f.delay);
+                return out + (t ? "LOST" : "");
+            case fate::kind::deliver: {
+                lost = 0;
+                const std::string at = send_copy(f.delay);
+                return t ? out + "arrives " + at : out;
+            }
             case fate::kind::duplicate: {
                 lost = 0;
                 const std::string a = send_copy(f.delay);
-                return out + "DUPLICATED, arrives " + a + " and " + send_copy(f.delay2);
+                const std::string b = send_copy(f.delay2);
+                return t ? out + "DUPLICATED, arrives " + a + " and " + b : out;
             }
         }
         return out;
@@ -539,11 +692,14 @@ private:
     fate_plan plan_[2];
     deadlines timers_[2];
     std::priority_queue<queued, std::vector<queued>, later> queue_;
-    std::map<std::uint64_t, int> lost_[2];
-    int sent_[2] = {0, 0};
+    std::map<std::uint64_t, int> lost_[2];    // consecutive lost copies per distinct segment
+    std::map<std::uint64_t, int> copies_[2];  // copies sent per distinct segment
     ms now_{0};
     std::uint64_t seq_ = 0;
     std::size_t events_ = 0;
+    std::size_t same_ms_ = 0;
+    ms last_ms_{-1};
+    bool livelock_ = false;
     std::vector<std::string> trace_;
 };
 
@@ -554,8 +710,12 @@ struct run_result {
     std::string why;
     std::vector<std::string> trace;  ///< up to and including the violating event
     std::size_t events = 0;
+    bool truncated = false;  ///< stopped at sim_options::max_events
+    bool livelock = false;   ///< stopped in a livelock (an ACK storm; sim_options::max_events_per_ms)
     ms end{};
     int incarnations = 0;  ///< incarnations A opened (incarnations driver)
+    std::string stop;      ///< incarnations driver: why no further incarnation was opened
+    int stale_seen = 0;    ///< incarnations driver: segments of an earlier incarnation that reached a later one
 
     [[nodiscard]] std::string text(std::size_t last_lines = 0) const {
         std::ostringstream os;
@@ -571,17 +731,23 @@ struct run_result {
 };
 
 // ----------------------------------------------------------------------------------------------
-// Generators (RapidCheck). Values shrink towards "nothing happens": delays towards 0, fates
-// towards "delivered", runs towards 1 copy, lists towards empty.
+// Generators (RapidCheck). The schedule generators (gen_close_schedule, gen_incarnation_schedule,
+// gen_assassination_schedule) shrink with the fault-isolating candidates above; the element
+// generators below shrink towards "nothing happens" (delays towards 0, fates towards delivered).
 
-/// A delay in [0, msl]: 0, exactly msl, or uniform (a third each); shrinks towards 0.
+/// A delay in [0, msl], boundary values favoured: uniform, 0, exactly msl, within msl/8 of msl,
+/// within msl/8 of 0 (a fifth each). Shrinks towards "uniform" and then towards 0.
 inline rc::Gen<ms> gen_delay(ms msl) {
-    return rc::gen::map(rc::gen::resize(100, rc::gen::pair(rc::gen::inRange(0, 3), rc::gen::inRange<long long>(0, msl.count() + 1))),
-                        [msl](const std::pair<int, long long>& p) {
-                            switch (p.first) {
-                                case 1: return msl;
-                                case 2: return ms{0};
-                                default: return ms{p.second};
+    const long long m = msl.count();
+    return rc::gen::map(rc::gen::resize(100, rc::gen::tuple(rc::gen::inRange(0, 5), rc::gen::inRange<long long>(0, m + 1),
+                                                            rc::gen::inRange<long long>(0, m / 8 + 1))),
+                        [m](const std::tuple<int, long long, long long>& t) {
+                            switch (std::get<0>(t)) {
+                                case 1: return ms{0};
+                                case 2: return ms{m};
+                                case 3: return ms{m - std::get<2>(t)};
+                                case 4: return ms{std::get<2>(t)};
+                                default: return ms{std::get<1>(t)};
                             }
                         });
 }
@@ -600,24 +766,64 @@ inline rc::Gen<ms> gen_time(ms latest) {
                         });
 }
 
-/// A fate: delivered (50%), lost (35%), duplicated (15%).
-inline rc::Gen<fate> gen_fate(ms msl) {
+/// A fate when a fraction `loss_percent` of copies is lost: delivered, lost, or (a fifth of the
+/// non-lost) duplicated; shrinks towards "delivered after 0".
+inline rc::Gen<fate> gen_fate(ms msl, int loss_percent) {
     return rc::gen::map(rc::gen::tuple(rc::gen::resize(100, rc::gen::inRange(0, 100)), gen_delay(msl), gen_delay(msl)),
-                        [](const std::tuple<int, ms, ms>& t) {
+                        [loss_percent](const std::tuple<int, ms, ms>& t) {
                             fate f;
                             const int roll = std::get<0>(t);
-                            f.what = roll < 50 ? fate::kind::deliver : roll < 85 ? fate::kind::drop : fate::kind::duplicate;
+                            const int kept = 100 - loss_percent;
+                            f.what = roll >= kept ? fate::kind::drop
+                                     : roll >= kept - kept / 5 ? fate::kind::duplicate
+                                                               : fate::kind::deliver;
                             if (f.what != fate::kind::drop) f.delay = std::get<1>(t);
                             if (f.what == fate::kind::duplicate) f.delay2 = std::get<2>(t);
                             return f;
                         });
 }
 
-/// Up to `max_runs` runs of 1..8 copies each (loss bursts are runs of lost copies).
-inline rc::Gen<fate_plan> gen_fate_plan(ms msl, int max_runs) {
-    auto run = rc::gen::map(rc::gen::pair(gen_fate(msl), rc::gen::resize(100, rc::gen::inRange(1, 9))),
-                            [](const std::pair<fate, int>& p) { return fate_run{p.first, p.second}; });
-    return rc::gen::resize(max_runs, rc::gen::container<fate_plan>(std::move(run)));
+/// The fates of up to `max_copies` copies of each kind of segment in `kinds`. Each kind gets a loss
+/// level (none, 30 %, 70 % or 95 % of its copies lost): retransmitted segments face bursts of loss
+/// often enough for the adversarial cases to be found.
+///
+/// Kinds in `prompt` are never delayed or duplicated: each copy arrives at once or is lost.
+inline rc::Gen<fate_plan> gen_fate_plan(ms msl, std::vector<segment_kind> kinds, int max_copies = 10,
+                                        std::vector<segment_kind> prompt = {}) {
+    // RapidCheck's size (0, 1, 2, ... over the first 100 tests, then cycling) bounds the number of
+    // copies listed per kind: the first schedules are short, so a failure that needs little is
+    // found small and shrinks well; from size 72 on, every kind may list `max_copies` copies.
+    auto copies = [msl, max_copies] {
+        return rc::gen::mapcat(rc::gen::resize(100, rc::gen::inRange(0, 4)), [msl, max_copies](int level) {
+            static constexpr int loss[] = {0, 30, 70, 95};
+            const int percent = loss[level];
+            return rc::gen::withSize([msl, max_copies, percent](int size) {
+                return rc::gen::resize(std::min(max_copies, 1 + size / 8),
+                                       rc::gen::container<std::vector<fate>>(gen_fate(msl, percent)));
+            });
+        });
+    };
+    return rc::gen::map(rc::gen::container<std::vector<std::vector<fate>>>(kinds.size(), copies()),
+                        [kinds, prompt](const std::vector<std::vector<fate>>& v) {
+                            fate_plan p;
+                            for (std::size_t i = 0; i < kinds.size(); ++i) {
+                                auto& copies = p.copies[std::size_t(kinds[i])] = v[i];
+                                if (std::find(prompt.begin(), prompt.end(), kinds[i]) == prompt.end()) continue;
+                                for (fate& f : copies)
+                                    if (f.what != fate::kind::drop) f = fate{};
+                            }
+                            return p;
+                        });
+}
+
+inline const std::vector<segment_kind>& close_kinds() {
+    static const std::vector<segment_kind> k = {segment_kind::ack, segment_kind::fin, segment_kind::rst};
+    return k;
+}
+inline const std::vector<segment_kind>& all_kinds() {
+    static const std::vector<segment_kind> k = {segment_kind::syn, segment_kind::syn_ack, segment_kind::ack,
+                                                segment_kind::fin, segment_kind::rst};
+    return k;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -626,8 +832,8 @@ inline rc::Gen<fate_plan> gen_fate_plan(ms msl, int max_runs) {
 struct close_schedule {
     ms close_at[2]{};  ///< when A's and B's users call CLOSE
     fate_plan fates[2];  ///< the fates of A's and of B's transmissions
-    /// Events in the schedule: the two CLOSE calls and one per fate run.
-    [[nodiscard]] std::size_t length() const { return 2 + fates[0].size() + fates[1].size(); }
+    /// Events in the schedule: the two CLOSE calls and one per fault.
+    [[nodiscard]] std::size_t length() const { return 2 + fates[0].faults() + fates[1].faults(); }
 };
 inline std::ostream& operator<<(std::ostream& os, const close_schedule& s) {
     os << "close schedule (" << s.length() << " events):\n"
@@ -637,17 +843,38 @@ inline std::ostream& operator<<(std::ostream& os, const close_schedule& s) {
 }
 inline void showValue(const close_schedule& s, std::ostream& os) { os << s; }
 
-inline rc::Gen<close_schedule> gen_close_schedule(ms msl, ms latest_close, int max_runs = 8) {
-    return rc::gen::map(rc::gen::tuple(gen_time(latest_close), gen_time(latest_close), gen_fate_plan(msl, max_runs),
-                                       gen_fate_plan(msl, max_runs)),
-                        [](const std::tuple<ms, ms, fate_plan, fate_plan>& t) {
-                            close_schedule s;
-                            s.close_at[0] = std::get<0>(t);
-                            s.close_at[1] = std::get<1>(t);
-                            s.fates[0] = std::get<2>(t);
-                            s.fates[1] = std::get<3>(t);
-                            return s;
-                        });
+inline std::vector<close_schedule> shrink_candidates(const close_schedule& s) {
+    std::vector<close_schedule> out;
+    fate_candidates(s, out);
+    for (int i = 0; i < 2; ++i)
+        for (long long t : towards(s.close_at[i].count(), 0)) {
+            close_schedule x = s;
+            x.close_at[i] = ms{t};
+            out.push_back(x);
+        }
+    return out;
+}
+
+/// `lose_answers`: the adversary of RFC 9293 3.6.1 (the final ACK is lost, and so is every ACK
+/// answering a retransmitted FIN): every copy of every pure ACK of either side is lost, the rest of
+/// the schedule is random. It makes the narrow windows of the reset likely enough to be found.
+inline rc::Gen<close_schedule> gen_close_schedule(ms msl, ms latest_close, bool lose_answers = false, int max_copies = 10) {
+    auto values = rc::gen::map(
+        rc::gen::tuple(gen_time(latest_close), gen_time(latest_close), gen_fate_plan(msl, close_kinds(), max_copies),
+                       gen_fate_plan(msl, close_kinds(), max_copies)),
+        [lose_answers, max_copies](const std::tuple<ms, ms, fate_plan, fate_plan>& t) {
+            close_schedule s;
+            s.close_at[0] = std::get<0>(t);
+            s.close_at[1] = std::get<1>(t);
+            s.fates[0] = std::get<2>(t);
+            s.fates[1] = std::get<3>(t);
+            if (lose_answers)
+                for (auto& f : s.fates)
+                    f.copies[std::size_t(segment_kind::ack)].assign(std::size_t(max_copies), fate{fate::kind::drop});
+            for (auto& f : s.fates) f.normalize();
+            return s;
+        });
+    return shrinking_with<close_schedule>(values, [](const close_schedule& s) { return shrink_candidates(s); });
 }
 
 struct close_setup {
@@ -659,7 +886,10 @@ struct close_setup {
 /// Runs the `close` model's scenario (both ESTABLISHED, as close::init builds them; each user
 /// calls CLOSE at its time if the connection is still ESTABLISHED or CLOSE-WAIT, as close::next
 /// allows) and checks close's `no-reset-after-graceful-close` after every event.
-inline run_result run_close(const close_setup& setup, const close_schedule& s) {
+/// `observe(sim, record)`, if given, sees every event (coverage statistics).
+using observer = std::function<void(const simulator&, const step_record&)>;
+
+inline run_result run_close_once(const close_setup& setup, const close_schedule& s, const observer& observe, bool record) {
     namespace models = tcp::models;
     const models::close model;
     const auto no_reset = predicate(model, "no-reset-after-graceful-close");
@@ -671,6 +901,7 @@ inline run_result run_close(const close_setup& setup, const close_schedule& s) {
     o.side[1] = setup.side[1];
     o.msl = setup.msl;
     o.max_lost_copies = setup.max_lost_copies;
+    o.record_trace = record;
     simulator sim(o, s.fates[0], s.fates[1]);
     sim.ep[0] = init.ep[0];
     sim.ep[1] = init.ep[1];
@@ -684,7 +915,8 @@ inline run_result run_close(const close_setup& setup, const close_schedule& s) {
                        std::string(tcp::rfc_name(st)));
         });
     run_result out;
-    sim.run([&](simulator& m, const step_record&) {
+    sim.run([&](simulator& m, const step_record& rec) {
+        if (observe) observe(m, rec);
         tcp::pair_state ps;
         ps.ep[0] = m.ep[0];
         ps.ep[1] = m.ep[1];
@@ -700,8 +932,79 @@ inline run_result run_close(const close_setup& setup, const close_schedule& s) {
     });
     out.trace = sim.trace();
     out.events = sim.events();
+    out.truncated = sim.truncated();
+    out.livelock = sim.livelock();
     out.end = sim.now();
     return out;
+}
+
+/// The simulation is deterministic: it runs without a trace and, if the property is violated or
+/// the run did not end normally (or `always_trace`), again with one.
+inline run_result run_close(const close_setup& setup, const close_schedule& s, const observer& observe = {},
+                            bool always_trace = false) {
+    run_result r = run_close_once(setup, s, observe, always_trace);
+    return (r.violated || r.livelock || r.truncated) && !always_trace ? run_close_once(setup, s, {}, true) : r;
+}
+
+/// A family of close schedules built around the hazard of RFC 9293 3.6.1, with an independent
+/// prediction of its outcome. A closes at 0 (its FIN and B's ACK arrive at once: A is in
+/// FIN-WAIT-2), B closes at `b_close`. Every ACK of A is lost. Of B's FIN copies (copy k leaves at
+/// b_close + send_time(k)) only copies `first` and `last` are delivered, after `d_first` and
+/// `d_last`; A's RST (if any) arrives after `d_rst`.
+struct gap_case {
+    ms b_close{1};
+    int first = 0, last = 1;
+    ms d_first{}, d_last{}, d_rst{};
+    bool operator==(const gap_case&) const = default;
+
+    [[nodiscard]] close_schedule schedule(const timing& t) const {
+        close_schedule s;
+        s.close_at[0] = 0ms;
+        s.close_at[1] = b_close;
+        s.fates[0].copies[std::size_t(segment_kind::ack)].assign(std::size_t(t.fin_retries + 2), fate{fate::kind::drop});
+        s.fates[0].copies[std::size_t(segment_kind::rst)] = {fate{fate::kind::deliver, d_rst}};
+        auto& fin = s.fates[1].copies[std::size_t(segment_kind::fin)];
+        fin.assign(std::size_t(t.fin_retries + 1), fate{fate::kind::drop});
+        fin[std::size_t(first)] = fate{fate::kind::deliver, d_first};
+        fin[std::size_t(last)] = fate{fate::kind::deliver, d_last};
+        return s;
+    }
+    /// The prediction: A (in FIN-WAIT-2 since time 0) takes the earlier arrival unless its
+    /// FIN-WAIT-2 limit ran out first (then A gave up, and the property excuses the reset); A's
+    /// TIME-WAIT starts then; the later copy finds A CLOSED if it arrives a full TIME-WAIT later or
+    /// more (an expiry runs before an arrival at the same millisecond), and A's RST resets B if it
+    /// arrives before B gives up (rto_for(retries) after B's last copy; again the timer first).
+    [[nodiscard]] bool predicts_reset(const timing& t) const {
+        const ms a_first = b_close + t.send_time(first) + d_first;
+        const ms a_last = b_close + t.send_time(last) + d_last;
+        const ms early = std::min(a_first, a_last), late = std::max(a_first, a_last);
+        const ms give_up = b_close + t.send_time(t.fin_retries) + t.rto_for(t.fin_retries);
+        if (t.fin_wait_2 > 0ms && early >= t.fin_wait_2) return false;
+        return late >= early + t.time_wait && late + d_rst < give_up;
+    }
+};
+inline std::ostream& operator<<(std::ostream& os, const gap_case& g) {
+    return os << "gap case: B closes at " << show_time(g.b_close) << "; of B's FIN copies only #" << g.first << " (after "
+              << show_time(g.d_first) << ") and #" << g.last << " (after " << show_time(g.d_last)
+              << ") arrive; every ACK of A is lost; A's RST arrives after " << show_time(g.d_rst);
+}
+inline void showValue(const gap_case& g, std::ostream& os) { os << g; }
+
+inline rc::Gen<gap_case> gen_gap_case(const timing& t) {
+    const int r = t.fin_retries;
+    return rc::gen::map(rc::gen::tuple(gen_time(10s), rc::gen::resize(100, rc::gen::inRange(0, r)),
+                                       rc::gen::resize(100, rc::gen::inRange(1, r + 1)), gen_delay(t.msl), gen_delay(t.msl),
+                                       gen_delay(t.msl)),
+                        [r](const std::tuple<ms, int, int, ms, ms, ms>& v) {
+                            gap_case g;
+                            g.b_close = 1ms + std::get<0>(v);
+                            g.first = std::get<1>(v);
+                            g.last = std::min(r, g.first + std::get<2>(v));  // last > first
+                            g.d_first = std::get<3>(v);
+                            g.d_last = std::get<4>(v);
+                            g.d_rst = std::get<5>(v);
+                            return g;
+                        });
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -720,7 +1023,7 @@ struct incarnation_plan {
 struct incarnation_schedule {
     std::vector<incarnation_plan> plans;  ///< one per incarnation A opens
     fate_plan fates[2];
-    [[nodiscard]] std::size_t length() const { return plans.size() + fates[0].size() + fates[1].size(); }
+    [[nodiscard]] std::size_t length() const { return plans.size() + fates[0].faults() + fates[1].faults(); }
 };
 inline std::ostream& operator<<(std::ostream& os, const incarnation_schedule& s) {
     os << "incarnation schedule (" << s.length() << " events):\n";
@@ -735,14 +1038,41 @@ inline std::ostream& operator<<(std::ostream& os, const incarnation_schedule& s)
 }
 inline void showValue(const incarnation_schedule& s, std::ostream& os) { os << s; }
 
-/// How the next incarnation's ISS relates to the previous one's.
-enum class iss_policy : std::uint8_t {
-    any,    ///< any of the 16 values (may repeat the previous incarnation's)
-    clock,  ///< advanced by 1..15 (mod 16): never the previous incarnation's (an ISN clock, RFC 9293 3.4.1)
-};
+/// `prompt_syn`: SYN copies arrive at once or are lost (never delayed, never duplicated); see
+/// run_incarnations for why.
+inline std::vector<incarnation_schedule> shrink_candidates(const incarnation_schedule& s) {
+    std::vector<incarnation_schedule> out;
+    for (std::size_t k = 1; k < s.plans.size(); ++k) {  // fewer incarnations: the first k
+        incarnation_schedule x = s;
+        x.plans.resize(k);
+        out.push_back(x);
+    }
+    if (s.plans.size() > 1)
+        for (std::size_t k = 0; k < s.plans.size(); ++k) {  // without incarnation k
+            incarnation_schedule x = s;
+            x.plans.erase(x.plans.begin() + std::ptrdiff_t(k));
+            out.push_back(x);
+        }
+    fate_candidates(s, out);
+    for (std::size_t k = 0; k < s.plans.size(); ++k) {
+        auto put = [&](auto&& change) {
+            incarnation_schedule x = s;
+            change(x.plans[k]);
+            out.push_back(x);
+        };
+        for (ms incarnation_plan::*field : {&incarnation_plan::hold, &incarnation_plan::react, &incarnation_plan::think})
+            for (long long t : towards((s.plans[k].*field).count(), 0)) put([&](incarnation_plan& p) { p.*field = ms{t}; });
+        for (std::uint8_t incarnation_plan::*field : {&incarnation_plan::iss_a, &incarnation_plan::iss_b})
+            for (long long v : towards(s.plans[k].*field, 0)) put([&](incarnation_plan& p) { p.*field = std::uint8_t(v); });
+    }
+    return out;
+}
 
-inline rc::Gen<incarnation_schedule> gen_incarnation_schedule(ms msl, ms latest, int max_incarnations, iss_policy iss,
-                                                              int max_runs = 12) {
+/// Up to `max_incarnations` incarnations with user times in [0, latest] and any ISS (0..15), and
+/// fate plans with delays up to `max_delay`. `prompt_syn`: SYN copies arrive at once or are lost
+/// (never delayed, never duplicated); see test_incarnation_schedules.cpp for why.
+inline rc::Gen<incarnation_schedule> gen_incarnation_schedule(ms max_delay, ms latest, int max_incarnations, bool prompt_syn,
+                                                              int max_copies = 10) {
     auto plan = rc::gen::map(
         rc::gen::tuple(gen_time(latest), gen_time(latest), gen_time(latest), rc::gen::resize(100, rc::gen::inRange(0, 16)),
                        rc::gen::resize(100, rc::gen::inRange(0, 16))),
@@ -755,23 +1085,28 @@ inline rc::Gen<incarnation_schedule> gen_incarnation_schedule(ms msl, ms latest,
             p.iss_b = std::uint8_t(std::get<4>(t));
             return p;
         });
-    auto plans = rc::gen::suchThat(rc::gen::resize(max_incarnations, rc::gen::container<std::vector<incarnation_plan>>(plan)),
-                                   [](const std::vector<incarnation_plan>& v) { return !v.empty(); });
-    return rc::gen::map(rc::gen::tuple(plans, gen_fate_plan(msl, max_runs), gen_fate_plan(msl, max_runs)),
-                        [iss](const std::tuple<std::vector<incarnation_plan>, fate_plan, fate_plan>& t) {
-                            incarnation_schedule s;
-                            s.plans = std::get<0>(t);
-                            if (iss == iss_policy::clock)  // the ISN clock moved on: not the previous value
-                                for (std::size_t k = 1; k < s.plans.size(); ++k) {
-                                    if (s.plans[k].iss_a == s.plans[k - 1].iss_a)
-                                        s.plans[k].iss_a = std::uint8_t((s.plans[k].iss_a + 1) % tcp::seq_modulus);
-                                    if (s.plans[k].iss_b == s.plans[k - 1].iss_b)
-                                        s.plans[k].iss_b = std::uint8_t((s.plans[k].iss_b + 1) % tcp::seq_modulus);
-                                }
-                            s.fates[0] = std::get<1>(t);
-                            s.fates[1] = std::get<2>(t);
-                            return s;
-                        });
+    // As many as 1 + size/4 incarnations (all `max_incarnations` from size 76 on; see gen_fate_plan).
+    auto plans = rc::gen::withSize([plan, max_incarnations](int size) {
+        return rc::gen::map(rc::gen::resize(std::min(max_incarnations, 1 + size / 4),
+                                            rc::gen::container<std::vector<incarnation_plan>>(plan)),
+                            [plan](std::vector<incarnation_plan> v) {
+                                if (v.empty()) v.push_back(incarnation_plan{});
+                                return v;
+                            });
+    });
+    std::vector<segment_kind> prompt;
+    if (prompt_syn) prompt.push_back(segment_kind::syn);
+    auto values = rc::gen::map(rc::gen::tuple(plans, gen_fate_plan(max_delay, all_kinds(), max_copies, prompt),
+                                              gen_fate_plan(max_delay, all_kinds(), max_copies, prompt)),
+                               [](const std::tuple<std::vector<incarnation_plan>, fate_plan, fate_plan>& t) {
+                                   incarnation_schedule s;
+                                   s.plans = std::get<0>(t);
+                                   s.fates[0] = std::get<1>(t);
+                                   s.fates[1] = std::get<2>(t);
+                                   for (auto& f : s.fates) f.normalize();
+                                   return s;
+                               });
+    return shrinking_with<incarnation_schedule>(values, [](const incarnation_schedule& s) { return shrink_candidates(s); });
 }
 
 struct incarnation_setup {
@@ -791,11 +1126,17 @@ struct incarnation_setup {
 ///
 /// Ghost incarnations: A's connection k carries k; B's listener carries 0 and adopts the
 /// incarnation of the SYN it takes (so an old duplicate SYN that reaches the listener makes a
-/// connection of the OLD incarnation, whose segments are then old for A's new one). The check
+/// connection of the OLD incarnation, whose segments are then old for A's new one). This differs
+/// from the model, whose listener already carries the next incarnation (so that a listener
+/// taking an old SYN counts as a stale acceptance; the model never delays a SYN): here the old
+/// SYN is rejected, or not, by the handshake that follows, as in RFC 9293 3.5 (Figure 8). The check
 /// is the model's: at every arrival, a segment of an earlier incarnation than the receiving
-/// connection that passes its checks (incarnations::accepts on the classified event) is a stale
-/// acceptance, and incarnations' `no-stale-segment-accepted` is evaluated on that ghost.
-inline run_result run_incarnations(const incarnation_setup& setup, const incarnation_schedule& s) {
+/// connection that passes its checks (incarnations::accepts on the classified event) and changes
+/// the connection (its TCB differs afterwards) is a stale acceptance, and incarnations'
+/// `no-stale-segment-accepted` is evaluated on that ghost. (`no-stale-data-accepted` cannot fail
+/// here: the endpoints send no data.)
+inline run_result run_incarnations_once(const incarnation_setup& setup, const incarnation_schedule& s, const observer& observe,
+                                        bool record) {
     namespace models = tcp::models;
     using reuse = models::incarnations::reuse;
     models::incarnations model;
@@ -810,6 +1151,7 @@ inline run_result run_incarnations(const incarnation_setup& setup, const incarna
     o.max_lost_copies = setup.max_lost_copies;
     o.listener_adopts_incarnation = true;
     o.show_incarnations = true;
+    o.record_trace = record;
     simulator sim(o, s.fates[0], s.fates[1]);
     const int n = int(s.plans.size());
     const int iss_step = sim.config(0).iss_step;
@@ -849,11 +1191,19 @@ inline run_result run_incarnations(const incarnation_setup& setup, const incarna
 
     run_result out;
     sim.run([&](simulator& m, const step_record& rec) {
+        if (observe) observe(m, rec);
         // The model's check on arrivals.
         if (rec.what == step_record::kind::arrival && rec.seg.incarnation < rec.before.incarnation &&
-            rec.before.st != tcp::state_id::closed && models::incarnations::accepts(rec.event, rec.before.st)) {
+            rec.before.st != tcp::state_id::closed)
+            ++out.stale_seen;
+        // As in the model: an old segment that passes the checks AND changes the connection (a
+        // duplicate ACK below SND.UNA passes and changes nothing).
+        if (rec.what == step_record::kind::arrival && rec.seg.incarnation < rec.before.incarnation &&
+            rec.before.st != tcp::state_id::closed && models::incarnations::accepts(rec.event, rec.before.st) &&
+            !(m.ep[rec.side] == rec.before)) {
             models::incarnations::state ghost;
             ghost.stale_accepted = true;
+            ghost.stale_data_accepted = rec.seg.len != 0;
             if (!no_stale(ghost)) {
                 out.violated = true;
                 out.property = "no-stale-segment-accepted";
@@ -896,12 +1246,14 @@ inline run_result run_incarnations(const incarnation_setup& setup, const incarna
             if (model.may_reopen(probe) && a.st == tcp::state_id::closed) {
                 if (opened >= n) {
                     stopped = true;
+                    out.stop = "all incarnations done";
                 } else {
                     a_reopen_scheduled = true;
                     m.at(m.now() + s.plans[std::size_t(opened)].think, {}, open_a);
                 }
             } else if (a.st == tcp::state_id::closed) {
                 stopped = true;
+                out.stop = "A's connection " + std::string(tcp::ending_name(a.how));
                 m.note("A's incarnation " + std::to_string(opened) + " ended (" + std::string(tcp::ending_name(a.how)) +
                        "): the 4-tuple is not reused (the client would move to another port); no more incarnations");
             }
@@ -910,9 +1262,17 @@ inline run_result run_incarnations(const incarnation_setup& setup, const incarna
     });
     out.trace = sim.trace();
     out.events = sim.events();
+    out.truncated = sim.truncated();
+    out.livelock = sim.livelock();
     out.end = sim.now();
     out.incarnations = opened;
     return out;
+}
+
+inline run_result run_incarnations(const incarnation_setup& setup, const incarnation_schedule& s, const observer& observe = {},
+                                   bool always_trace = false) {
+    run_result r = run_incarnations_once(setup, s, observe, always_trace);
+    return (r.violated || r.livelock || r.truncated) && !always_trace ? run_incarnations_once(setup, s, {}, true) : r;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -930,7 +1290,7 @@ struct old_duplicate {
 struct assassination_schedule {
     std::vector<old_duplicate> duplicates;
     fate_plan fates[2];  ///< A's answers, B's answers
-    [[nodiscard]] std::size_t length() const { return duplicates.size() + fates[0].size() + fates[1].size(); }
+    [[nodiscard]] std::size_t length() const { return duplicates.size() + fates[0].faults() + fates[1].faults(); }
 };
 inline std::ostream& operator<<(std::ostream& os, const assassination_schedule& s) {
     os << "RFC 1337 schedule (" << s.length() << " events):\n";
@@ -943,20 +1303,51 @@ inline std::ostream& operator<<(std::ostream& os, const assassination_schedule& 
 }
 inline void showValue(const assassination_schedule& s, std::ostream& os) { os << s; }
 
-inline rc::Gen<assassination_schedule> gen_assassination_schedule(ms msl, int max_duplicates = 4, int max_runs = 4) {
+inline std::vector<assassination_schedule> shrink_candidates(const assassination_schedule& s) {
+    std::vector<assassination_schedule> out;
+    if (s.duplicates.size() > 1)
+        for (const auto& d : s.duplicates) {  // only one old duplicate
+            assassination_schedule x = s;
+            x.duplicates = {d};
+            out.push_back(x);
+        }
+    for (std::size_t k = 0; k < s.duplicates.size(); ++k) {  // one fewer
+        assassination_schedule x = s;
+        x.duplicates.erase(x.duplicates.begin() + std::ptrdiff_t(k));
+        out.push_back(x);
+    }
+    fate_candidates(s, out);
+    for (std::size_t k = 0; k < s.duplicates.size(); ++k) {
+        if (s.duplicates[k].which != 0) {
+            assassination_schedule x = s;
+            x.duplicates[k].which = 0;
+            out.push_back(x);
+        }
+        for (long long t : towards(s.duplicates[k].arrive.count(), 0)) {
+            assassination_schedule x = s;
+            x.duplicates[k].arrive = ms{t};
+            out.push_back(x);
+        }
+    }
+    return out;
+}
+
+inline rc::Gen<assassination_schedule> gen_assassination_schedule(ms msl, int max_duplicates = 4, int max_copies = 4) {
     auto dup = rc::gen::map(rc::gen::pair(rc::gen::inRange(0, 2), gen_time(msl)), [](const std::pair<int, ms>& p) {
         return old_duplicate{p.first, p.second};
     });
-    return rc::gen::map(
+    auto values = rc::gen::map(
         rc::gen::tuple(rc::gen::resize(max_duplicates, rc::gen::container<std::vector<old_duplicate>>(dup)),
-                       gen_fate_plan(msl, max_runs), gen_fate_plan(msl, max_runs)),
+                       gen_fate_plan(msl, close_kinds(), max_copies), gen_fate_plan(msl, close_kinds(), max_copies)),
         [](const std::tuple<std::vector<old_duplicate>, fate_plan, fate_plan>& t) {
             assassination_schedule s;
             s.duplicates = std::get<0>(t);
             s.fates[0] = std::get<1>(t);
             s.fates[1] = std::get<2>(t);
+            for (auto& f : s.fates) f.normalize();
             return s;
         });
+    return shrinking_with<assassination_schedule>(values, [](const assassination_schedule& s) { return shrink_candidates(s); });
 }
 
 /// Runs time_wait_assassination's scenario in real time: its initial state (A in TIME-WAIT since
@@ -964,7 +1355,7 @@ inline rc::Gen<assassination_schedule> gen_assassination_schedule(ms msl, int ma
 /// `time-wait-not-assassinated` and `no-early-reuse-after-assassination` (its clock `now`, in
 /// units of MSL: 1 while now <= MSL, 2 after; the model's property compares it with msl = 1),
 /// and that A leaves TIME-WAIT only by its timer, a full TIME-WAIT after it was last (re)started.
-inline run_result run_assassination(const timing& a_timing, const assassination_schedule& s) {
+inline run_result run_assassination_once(const timing& a_timing, const assassination_schedule& s, bool record) {
     namespace models = tcp::models;
     models::time_wait_assassination model;
     model.msl = 1;  // the ghost clock below counts MSLs
@@ -981,6 +1372,7 @@ inline run_result run_assassination(const timing& a_timing, const assassination_
     o.side[0] = a_timing;
     o.side[1] = a_timing;
     o.msl = a_timing.msl;
+    o.record_trace = record;
     simulator sim(o, s.fates[0], s.fates[1]);
     sim.ep[0] = init.net.ep[0];
     sim.ep[1] = init.net.ep[1];
@@ -1020,8 +1412,58 @@ inline run_result run_assassination(const timing& a_timing, const assassination_
     });
     out.trace = sim.trace();
     out.events = sim.events();
+    out.truncated = sim.truncated();
+    out.livelock = sim.livelock();
     out.end = sim.now();
     return out;
+}
+
+inline run_result run_assassination(const timing& a_timing, const assassination_schedule& s, bool always_trace = false) {
+    run_result r = run_assassination_once(a_timing, s, always_trace);
+    return (r.violated || r.livelock || r.truncated) && !always_trace ? run_assassination_once(a_timing, s, true) : r;
+}
+
+// ----------------------------------------------------------------------------------------------
+
+/// Runs a property that is expected to FAIL with at least `budget` tests (or RC_PARAMS'
+/// max_success if larger); RapidCheck stops at the first failure and shrinks it. Returns the
+/// report, as tcpv::testing::run_property does. (The bridge's run_property takes the global
+/// configuration only; its detail::run_property_with takes explicit parameters.)
+template <class Property>
+std::optional<std::string> find_failure(const std::string& description, Property&& property, int budget,
+                                        std::uint64_t seed_offset = 0) {
+    rc::detail::TestParams params = rc::detail::configuration().testParams;
+    params.maxSuccess = std::max(params.maxSuccess, budget);
+    params.seed += seed_offset;
+    return tcpv::testing::detail::run_property_with(description, std::forward<Property>(property), params,
+                                                    rc::detail::configuration().reproduce);
+}
+
+/// A failure found by find_short_failure: RapidCheck's report and the shrunk schedule.
+template <class Schedule>
+struct shrunk_failure {
+    std::string report;
+    Schedule schedule;
+    int searches = 0;  ///< how many searches it took
+};
+
+/// Searches for a failure of `make_property(&last)` (a property that stores each failing schedule
+/// in `last`; after shrinking, the last one stored is the shrunk one) until the shrunk schedule
+/// has at most `short_enough` events, at most `searches` times (seeds seed, seed+1, ... of the
+/// RapidCheck configuration). Shrinking is greedy and may stop in a local minimum; an independent
+/// search usually does not stop in the same one. Returns the shortest failure found, if any.
+template <class Schedule, class MakeProperty>
+std::optional<shrunk_failure<Schedule>> find_short_failure(const std::string& description, MakeProperty make_property,
+                                                           int budget, std::size_t short_enough, int searches = 3) {
+    std::optional<shrunk_failure<Schedule>> best;
+    for (int k = 0; k < searches; ++k) {
+        std::optional<Schedule> last;
+        const auto report = find_failure(description, make_property(&last), budget, std::uint64_t(k));
+        if (!report || !last) continue;
+        if (!best || last->length() < best->schedule.length()) best = shrunk_failure<Schedule>{*report, *last, k + 1};
+        if (best->schedule.length() <= short_enough) break;
+    }
+    return best;
 }
 
 }  // namespace tcpv_property

@@ -19,9 +19,11 @@
 /// Property `no-stale-segment-accepted` (always): no segment of an earlier incarnation is
 /// accepted by an endpoint of a later one: it passes the sequence and PAWS checks and changes
 /// the new connection (its state, sequence variables or timers). `no-stale-data-accepted`
-/// narrows that to data taken as data of the new connection. It holds
-/// for `wait` with TIME-WAIT = 2*MSL and for `tw_reuse` with timestamps; it fails for
-/// `reuseaddr` and `linger0`, and for `wait` with a TIME-WAIT shorter than 2*MSL.
+/// narrows that to data taken as data of the new connection. Both hold for `wait` when
+/// TIME-WAIT outlasts MSL plus the peer's FIN retransmission span (measured: the smallest safe
+/// TIME-WAIT is MSL + RTO*retries + 1 ticks; with the defaults MSL 2, RTO 1, one retry that is
+/// 4 = 2*MSL), and for `tw_reuse` with timestamps; they fail for `reuseaddr` and `linger0`, and
+/// for `wait` with a shorter TIME-WAIT (old data alone needs only MSL + 1).
 
 #include <tcpv/property.hpp>
 #include <tcpv/tcp/pair.hpp>
