@@ -107,6 +107,15 @@ std::optional<std::string> run_property(const std::string& description, Testable
                                      config.testParams, config.reproduce);
 }
 
+/// run_property() with explicit parameters (more tests for a property expected to fail,
+/// another seed).
+template <typename Testable>
+std::optional<std::string> run_property(const std::string& description, Testable&& testable,
+                                        const rc::detail::TestParams& params) {
+    return detail::run_property_with(description, std::forward<Testable>(testable), params,
+                                     rc::detail::configuration().reproduce);
+}
+
 /// Runs the property as run_property() does and, when it does not hold, fails the current
 /// doctest case (a non-fatal check failure at `where`) with the full RapidCheck report.
 /// Use inside a doctest TEST_CASE. Returns whether the property held.
