@@ -35,7 +35,9 @@
 #include <functional>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace tcpv {
@@ -140,6 +142,15 @@ concept model = requires { typename M::state; typename M::action; } &&
                     m.init(emit);
                     m.next(s, emit);
                 };
+
+/// Throws std::invalid_argument "MODEL: NAME = V is outside LO..HI" when a model parameter is
+/// out of range: the one message every model's `validate()` gives.
+inline void require_in_range(std::string_view model_name, std::string_view name, long long v, long long lo,
+                             long long hi) {
+    if (v < lo || v > hi)
+        throw std::invalid_argument(std::string(model_name) + ": " + std::string(name) + " = " + std::to_string(v) +
+                                    " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+}
 
 /// Number of bytes of one state as stored by the checker.
 template <model M>

@@ -59,11 +59,7 @@ struct teardown {
 
     /// Throws std::invalid_argument naming a parameter outside its range.
     void validate() const {
-        auto check = [](const char* name, int v, int lo, int hi) {
-            if (v < lo || v > hi)
-                throw std::invalid_argument(std::string("teardown: ") + name + " = " + std::to_string(v) +
-                                            " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
-        };
+        auto check = [](const char* name, int v, int lo, int hi) { require_in_range("teardown", name, v, lo, hi); };
         check("cap", cap, 1, max_cap);
         check("msl", msl, 1, 7);
         check("rto", rto, 1, 15);

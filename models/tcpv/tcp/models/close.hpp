@@ -57,11 +57,7 @@ struct close {
     }
 
     void validate() const {
-        auto check = [](const char* name, int v, int lo, int hi) {
-            if (v < lo || v > hi)
-                throw std::invalid_argument(std::string("close: ") + name + " = " + std::to_string(v) + " is outside " +
-                                            std::to_string(lo) + ".." + std::to_string(hi));
-        };
+        auto check = [](const char* name, int v, int lo, int hi) { require_in_range("close", name, v, lo, hi); };
         check("cap", cap, 1, 4);
         check("msl", msl, 1, 15);
         check("rto", rto, 1, 15);

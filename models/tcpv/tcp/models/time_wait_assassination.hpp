@@ -142,12 +142,7 @@ struct time_wait_assassination {
     }
 
     void validate() const {
-        auto check = [](const char* name, int v, int lo, int hi) {
-            if (v < lo || v > hi)
-                throw std::invalid_argument(std::string("time-wait-assassination: ") + name + " = " +
-                                            std::to_string(v) + " is outside " + std::to_string(lo) + ".." +
-                                            std::to_string(hi));
-        };
+        auto check = [](const char* name, int v, int lo, int hi) { require_in_range("time-wait-assassination", name, v, lo, hi); };
         check("cap", cap, 1, 4);
         check("msl", msl, 1, 14);
         check("time_wait", time_wait, 1, 15);
