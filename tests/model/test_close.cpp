@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <string>
 
+#include "thread_agreement.hpp"
+
 using tcpv::tcp::ending;
 using tcpv::tcp::pair_action;
 using tcpv::tcp::state_id;
@@ -19,23 +21,7 @@ bool has_flag(std::uint32_t packed, std::uint8_t flag) {
     return (tcpv::tcp::channel<4>::segment_of(packed).flags & flag) != 0;
 }
 
-// Counts, depth and verdicts; identical for 1 and 2 threads.
-tcpv::result<close_model> check_both_ways(const close_model& m) {
-    const auto one = tcpv::checker(m).threads(1).run();
-    const auto two = tcpv::checker(m).threads(2).run();
-    CHECK(one.stats.states == two.stats.states);
-    CHECK(one.stats.transitions == two.stats.transitions);
-    CHECK(one.stats.depth == two.stats.depth);
-    for (const auto& p : one.properties) {
-        const auto* q = two.find(p.name);
-        REQUIRE(q != nullptr);
-        CHECK(p.result == q->result);
-        CHECK(p.trace.has_value() == q->trace.has_value());
-        if (p.trace && q->trace) CHECK(p.trace->text(m).steps.size() == q->trace->text(m).steps.size());
-        if (p.trace) CHECK_FALSE(tcpv::validate(m, *p.trace).has_value());
-    }
-    return one;
-}
+using tcpv_test::check_both_ways;
 
 }  // namespace
 

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <string>
 
+#include "thread_agreement.hpp"
+
 using tcpv::tcp::ending;
 using tcpv::tcp::pair_action;
 using tcpv::tcp::state_id;
@@ -20,32 +22,7 @@ bool has_flag(std::uint32_t packed, std::uint8_t flag) {
     return (tcpv::tcp::channel<4>::segment_of(packed).flags & flag) != 0;
 }
 
-// Counts, depth and verdicts; identical for 1 and 2 threads; every trace is a behaviour.
-tcpv::result<handshake> check_both_ways(const handshake& m) {
-    const auto one = tcpv::checker(m).threads(1).run();
-    const auto two = tcpv::checker(m).threads(2).run();
-    CHECK(one.stats.states == two.stats.states);
-    CHECK(one.stats.transitions == two.stats.transitions);
-    CHECK(one.stats.depth == two.stats.depth);
-    for (const auto& p : one.properties) {
-        CAPTURE(p.name);
-        const auto* q = two.find(p.name);
-        REQUIRE(q != nullptr);
-        CHECK(p.result == q->result);
-        CHECK(p.trace.has_value() == q->trace.has_value());
-        if (p.trace && q->trace) {
-            const auto a = p.trace->text(m), b = q->trace->text(m);
-            REQUIRE(a.steps.size() == b.steps.size());
-            for (std::size_t i = 0; i < a.steps.size(); ++i) {
-                CHECK(a.steps[i].action == b.steps[i].action);
-                CHECK(a.steps[i].state == b.steps[i].state);
-            }
-            CHECK(a.loop_start == b.loop_start);
-        }
-        if (p.trace) CHECK_FALSE(tcpv::validate(m, *p.trace).has_value());
-    }
-    return one;
-}
+using tcpv_test::check_both_ways;
 
 template <class Trace, class Pred>
 std::size_t find_step(const Trace& t, std::size_t from, Pred pred) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "thread_agreement.hpp"
+
 using tcpv::tcp::ending;
 using tcpv::tcp::pair_action;
 using tcpv::tcp::state_id;
@@ -18,30 +20,7 @@ namespace {
 
 tcpv::tcp::segment segment_of(std::uint32_t packed) { return tcpv::tcp::channel<4>::segment_of(packed); }
 
-// Counts, depth, verdicts and trace lengths are identical for 1 and 2 threads; every trace is a
-// behaviour of the model.
-template <class M>
-tcpv::result<M> check_both_ways(const M& m) {
-    const auto one = tcpv::checker(m).threads(1).run();
-    const auto two = tcpv::checker(m).threads(2).run();
-    CHECK(one.stats.states == two.stats.states);
-    CHECK(one.stats.transitions == two.stats.transitions);
-    CHECK(one.stats.depth == two.stats.depth);
-    for (const auto& p : one.properties) {
-        CAPTURE(p.name);
-        const auto* q = two.find(p.name);
-        REQUIRE(q != nullptr);
-        CHECK(p.result == q->result);
-        CHECK(p.trace.has_value() == q->trace.has_value());
-        if (p.trace && q->trace) {
-            CHECK(p.trace->length() == q->trace->length());
-            CHECK(p.trace->text(m).steps.size() == q->trace->text(m).steps.size());
-        }
-        if (p.trace) CHECK_FALSE(tcpv::validate(m, *p.trace).has_value());
-        if (q->trace) CHECK_FALSE(tcpv::validate(m, *q->trace).has_value());
-    }
-    return one;
-}
+using tcpv_test::check_both_ways;
 
 }  // namespace
 
