@@ -29,6 +29,7 @@
 
 #include "detail/liveness.hpp"
 #include "detail/search.hpp"
+#include "detail/trace_rebuild.hpp"
 #include "model.hpp"
 #include "property.hpp"
 #include "report.hpp"
@@ -56,7 +57,7 @@ struct property_result {
 template <model M>
 struct result {
     using state = typename M::state;
-    using store_type = detail::state_store<state>;
+    using store_type = detail::state_store<M>;
 
     M model;
     search_stats stats;
@@ -149,7 +150,30 @@ public:
                     throw model_error("tcpv: two properties are named '" + props_[i].name + "'");
         const auto start = std::chrono::steady_clock::now();
         auto found = detail::search<M>(m_, props_, opt_).run();
+
         result<M> r{m_, found.stats, {}, found.store, found.initial_count};
+        // The trace to the first states that hit property i: rebuilt from the levels
+        // (breadth-first) or along the parent links (depth-first).
+        auto hit_trace = [&](std::size_t i) {
+            if (opt_.order == search_order::dfs) return path_to(*found.store, dfs_path(found.parent, found.first_hit[i]));
+            const auto& p = props_[i];
+            const auto rebuilt = detail::rebuild_shortest(
+                m_, *found.store, found.hit_depth[i],
+                [&](detail::state_id, const state& s) {
+                    switch (p.kind) {
+                        case property_kind::always: return !p.p(s);
+                        case property_kind::sometimes: return p.p(s);
+                        default: {  // deadlock_free: no successor, and not an intended end
+                            bool any = false;
+                            m_.next(s, [&](const action&, const state&) { any = true; });
+                            return !any && !p.p(s);
+                        }
+                    }
+                },
+                found.stats.threads);
+            if (rebuilt.ids.empty()) nondeterministic_rebuild(*found.store, rebuilt);
+            return path_to(*found.store, rebuilt.ids);
+        };
         const bool complete = found.stats.limit == limit_kind::none;
         const std::string limit_note =
             complete ? std::string() : "the search stopped at " + std::string(to_string(found.stats.limit));
@@ -158,14 +182,14 @@ public:
         for (std::size_t i = 0; i < props_.size(); ++i) {
             const auto& p = props_[i];
             property_result<M> pr{p.name, p.kind, verdict::unknown, std::nullopt, {}};
-            const auto hit = found.first_hit[i];
-            const bool has_hit = hit != detail::state_store<state>::no_id;
+            const bool has_hit = opt_.order == search_order::dfs ? found.first_hit[i] != detail::no_state
+                                                                : found.hit_depth[i] != detail::search_outcome<M>::no_depth;
             switch (p.kind) {
                 case property_kind::always:
                 case property_kind::deadlock_free:
                     if (has_hit) {
                         pr.result = verdict::violated;
-                        pr.trace = path_to(*found.store, hit);
+                        pr.trace = hit_trace(i);
                         if (p.kind == property_kind::deadlock_free) {
                             pr.trace->end = trace_end::deadlock;
                             pr.note = "deadlock: a reachable state without successor";
@@ -178,7 +202,7 @@ public:
                 case property_kind::sometimes:
                     if (has_hit) {
                         pr.result = verdict::holds;
-                        pr.trace = path_to(*found.store, hit);
+                        pr.trace = hit_trace(i);
                     } else if (complete) {
                         pr.result = verdict::violated;
                         pr.note = "no reachable state satisfies it";
@@ -193,7 +217,7 @@ public:
                         break;
                     }
                     if (!graph) graph = build_graph(*found.store, fairness);
-                    if (auto l = find_lasso(*found.store, *graph, p, fairness[i], found.initial_count)) {
+                    if (auto l = find_lasso(found, *graph, p, fairness[i])) {
                         pr.result = verdict::violated;
                         pr.trace = std::move(*l);
                         pr.note = pr.trace->end == trace_end::cycle ? "a reachable cycle that never reaches the goal"
@@ -213,8 +237,8 @@ public:
     }
 
 private:
-    using store_t = detail::state_store<state>;
-    using id_type = typename store_t::id_type;
+    using store_t = detail::state_store<M>;
+    using id_type = detail::state_id;
 
     [[noreturn]] void nondeterministic(std::string_view where, const state& from) const {
         throw model_error("tcpv: the model is not deterministic: " + std::string(where) +
@@ -222,34 +246,62 @@ private:
                           to_text(m_, from) + "); init and next must emit the same pairs every time");
     }
 
-    // The tree path from an initial state to `id`, with actions recovered by calling init/next
-    // again (the first emission that produces the child, as in the search).
-    trace<M> path_to(const store_t& store, id_type id) const {
+    // A trace could not be rebuilt: init or next emit something else than during the search.
+    [[noreturn]] void nondeterministic_rebuild(const store_t& store, const detail::rebuilt_path& r) const {
+        if (r.broken_init) nondeterministic("init", store[0]);
+        const std::size_t d = r.broken_depth;
+        if (d < store.level_count() && store.level_end(d) - store.level_begin(d) == 1)
+            nondeterministic("next", store[store.level_begin(d)]);
+        throw model_error("tcpv: the model is not deterministic: rebuilding a trace, next no longer emits the "
+                          "transitions it emitted during the search from the states at depth " + std::to_string(d) +
+                          "; init and next must emit the same pairs every time");
+    }
+
+    // The ids from an initial state to `id` along depth-first parent links.
+    static std::vector<id_type> dfs_path(const std::vector<id_type>& parent, id_type id) {
         std::vector<id_type> ids;
-        for (id_type v = id; v != store_t::no_id; v = store.parent(v)) ids.push_back(v);
+        for (id_type v = id; v != detail::no_state; v = parent[v]) ids.push_back(v);
         std::reverse(ids.begin(), ids.end());
+        return ids;
+    }
+    // The path to state `id`: the least shortest one (breadth-first) or the tree path (depth-first).
+    std::vector<id_type> path_ids(const detail::search_outcome<M>& found, id_type id) const {
+        if (opt_.order == search_order::dfs) return dfs_path(found.parent, id);
+        const auto& store = *found.store;
+        auto rebuilt = detail::rebuild_shortest(
+            m_, store, store.depth_of(id), [id](detail::state_id v, const state&) { return v == id; },
+            found.stats.threads);
+        if (rebuilt.ids.empty()) nondeterministic_rebuild(store, rebuilt);
+        return std::move(rebuilt.ids);
+    }
+
+    // The trace along `ids` (from an initial state), with actions recovered by calling
+    // init/next again (the first emission that produces the next state, as in the search).
+    trace<M> path_to(const store_t& store, const std::vector<id_type>& ids) const {
         trace<M> t;
         t.steps.reserve(ids.size());
         // Steps are appended from inside the callbacks: no optional<action> (GCC 12 warns
         // falsely about optional's payload being uninitialized).
         bool found = false;
+        const state first = store[ids[0]];
         m_.init([&](const action& a, const state& s) {
-            if (!found && s == store[ids[0]]) {
+            if (!found && s == first) {
                 t.steps.push_back({a, s});
                 found = true;
             }
         });
-        if (!found) nondeterministic("init", store[ids[0]]);
+        if (!found) nondeterministic("init", first);
         for (std::size_t i = 1; i < ids.size(); ++i) {
             found = false;
-            const state& want = store[ids[i]];
-            m_.next(store[ids[i - 1]], [&](const action& a, const state& s) {
+            const state want = store[ids[i]];
+            const state from = store[ids[i - 1]];
+            m_.next(from, [&](const action& a, const state& s) {
                 if (!found && s == want) {
                     t.steps.push_back({a, want});
                     found = true;
                 }
             });
-            if (!found) nondeterministic("next", store[ids[i - 1]]);
+            if (!found) nondeterministic("next", from);
         }
         return t;
     }
@@ -289,9 +341,10 @@ private:
         return g;
     }
 
-    std::optional<trace<M>> find_lasso(const store_t& store, const detail::explored_graph& g, const property<M>& p,
-                                       const std::vector<detail::edge_fairness>& fair,
-                                       std::uint64_t initial_count) const {
+    std::optional<trace<M>> find_lasso(const detail::search_outcome<M>& found, const detail::explored_graph& g,
+                                       const property<M>& p, const std::vector<detail::edge_fairness>& fair) const {
+        const auto& store = *found.store;
+        const std::uint64_t initial_count = found.initial_count;
         std::vector<char> goal(g.n);
         const auto& q = p.goal();
         for (std::uint32_t v = 0; v < g.n; ++v) goal[v] = q(store[v]) ? 1 : 0;
@@ -305,7 +358,7 @@ private:
         detail::lasso_finder finder(g, goal, fair);
         const auto l = finder.find(triggers);
         if (!l) return std::nullopt;
-        trace<M> t = path_to(store, l->start);
+        trace<M> t = path_to(store, path_ids(found, l->start));
         const std::size_t offset = t.steps.size() - 1;  // the walk starts at the trace's last step
         for (const std::uint64_t e : l->edges) {
             const auto u = static_cast<std::uint32_t>(

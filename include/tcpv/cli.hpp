@@ -145,7 +145,7 @@ inline bool parse_search_option(const std::vector<std::string_view>& args, std::
         run.threads = static_cast<unsigned>(parse_count(arg, option_value(args, i), 0, 1024));
         if (run.threads == 0) run.threads = std::max(1u, std::thread::hardware_concurrency());
     } else if (arg == "--max-states") {
-        run.max_states = parse_count(arg, option_value(args, i), 1, tcpv::detail::state_store<int>::max_states);
+        run.max_states = parse_count(arg, option_value(args, i), 1, tcpv::detail::max_stored_states);
     } else if (arg == "--max-seconds") {
         run.max_seconds = parse_seconds(arg, option_value(args, i));
     } else if (arg == "--max-memory") {

@@ -4,18 +4,20 @@
 /// depth-first search over a state_store, with limits, progress, and the safety properties
 /// (always, sometimes, deadlock_free) decided on the fly.
 ///
-/// Breadth-first search runs each level in four phases, so that the result does not depend on
-/// the thread count or on timing:
-///   1. expand: the level's states are cut into chunks; workers call `next` on each state and
-///      keep the successors of a chunk in emission order, bucketed by index shard;
-///   2. claim: workers take whole shards; a shard's candidates are looked up in the order
-///      (chunk, emission), and the first copy of each new state claims a provisional entry;
-///   3. number: new states get consecutive ids in (parent id, emission) order, which is
-///      exactly the order a sequential breadth-first search would give them; state
-///      properties are evaluated on them in parallel;
-///   4. commit: each shard turns its provisional entries into ids.
-/// The first violation of a safety property is the violating state with the smallest id,
-/// which is a shortest counterexample and the same one for every thread count.
+/// Breadth-first search is level-synchronous. The states of one level are a contiguous range
+/// of ids in the store; workers take chunks of it, expand each state with `next`, and insert
+/// the successors straight into the shared store (a lock-free index, state_store.hpp) in
+/// batches: the batch's index slots, then its candidate records, are prefetched before the
+/// lookups, so the memory latency of one successor overlaps with the others'. A new state is
+/// checked against the safety properties as it is added. When a level is done the store closes
+/// it (ids stay dense) and the next level begins. Growing the index parks every worker at a
+/// safe point between two inserts (the rendezvous below).
+///
+/// Within a level, ids depend on timing when several threads run; nothing reported does. The
+/// counts are those of the set of states. A property is decided by the first depth at which a
+/// state hits it, and its trace is rebuilt afterwards (trace_rebuild.hpp) as the least shortest
+/// path in emission order: the trace a sequential breadth-first search reports, for every
+/// thread count.
 
 #include <algorithm>
 #include <atomic>
@@ -147,15 +149,78 @@ private:
     bool printed_ = false;
 };
 
-/// The raw outcome of a search: the store, the figures, and per property the id of its first
-/// hit (the violating state of always/deadlock_free, the example state of sometimes), or no_id.
-template <class S>
+/// The raw outcome of a search: the store, the figures, and per property where it was hit.
+template <class M>
 struct search_outcome {
-    using id_type = typename state_store<S>::id_type;
-    std::shared_ptr<state_store<S>> store = std::make_shared<state_store<S>>();
+    std::shared_ptr<state_store<M>> store;
     search_stats stats;
-    std::vector<id_type> first_hit;
+    /// Breadth-first: per property, the depth of the first states that hit it, or no_depth.
+    std::vector<std::uint64_t> hit_depth;
+    /// Depth-first: per property, the first state that hit it (smallest id), or no_state; and
+    /// the id each state was first reached from.
+    std::vector<state_id> first_hit;
+    std::vector<state_id> parent;
     std::uint64_t initial_count = 0;  ///< ids [0, initial_count) are the initial states
+    static constexpr std::uint64_t no_depth = ~std::uint64_t{0};
+};
+
+/// Parks every worker of a level at a safe point while one of them runs a job (growing the
+/// index); a worker that has run out of work stays available until all have.
+class rendezvous {
+public:
+    explicit rendezvous(unsigned workers) : workers_(workers) {}
+
+    /// Called by a worker that wants the job run (or sees that it is wanted). Returns after the
+    /// job has run once, by the last worker to arrive.
+    template <class Job>
+    void park(const Job& job) {
+        std::unique_lock lock(mutex_);
+        const std::uint64_t gen = generation_;
+        ++parked_;
+        if (parked_ + finished_ == workers_) return run(job);
+        cv_.wait(lock, [&] { return generation_ != gen; });
+    }
+    /// Called once by each worker when it has no more work; returns when all have finished.
+    template <class Job>
+    void finish(const Job& job) {
+        std::unique_lock lock(mutex_);
+        ++finished_;
+        for (;;) {
+            if (finished_ == workers_) {
+                cv_.notify_all();
+                return;
+            }
+            if (parked_ > 0 && parked_ + finished_ == workers_) {
+                run(job);
+                continue;
+            }
+            cv_.wait(lock);
+        }
+    }
+    /// The first exception a job threw (the workers see `failed()` and stop).
+    [[nodiscard]] std::exception_ptr error() const { return error_; }
+    [[nodiscard]] bool failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
+
+private:
+    template <class Job>
+    void run(const Job& job) {  // with the lock held
+        try {
+            job();
+        } catch (...) {
+            if (!error_) error_ = std::current_exception();
+            failed_ = true;
+        }
+        ++generation_;
+        parked_ = 0;
+        cv_.notify_all();
+    }
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    unsigned workers_, parked_ = 0, finished_ = 0;
+    std::uint64_t generation_ = 0;
+    std::exception_ptr error_;
+    std::atomic<bool> failed_{false};
 };
 
 template <model M>
@@ -163,21 +228,29 @@ class search {
 public:
     using state = typename M::state;
     using action = typename M::action;
-    using store_t = state_store<state>;
-    using id_type = typename store_t::id_type;
-    static constexpr id_type no_id = store_t::no_id;
+    using store_t = state_store<M>;
+    using key = typename store_t::key;
+    using id_type = state_id;
+    static constexpr id_type no_id = no_state;
+    static constexpr std::uint64_t no_depth = search_outcome<M>::no_depth;
 
     search(const M& m, const std::vector<property<M>>& props, const search_options& opt)
         : m_(m), props_(props), opt_(opt) {}
 
-    search_outcome<state> run() {
-        out_.first_hit.assign(props_.size(), no_id);
-        hits_ = std::make_unique<std::atomic<id_type>[]>(props_.size());
-        for (std::size_t i = 0; i < props_.size(); ++i) hits_[i].store(no_id);
+    search_outcome<M> run() {
         out_.stats.order = opt_.order;
         out_.stats.threads = opt_.order == search_order::bfs ? std::max(1u, opt_.threads) : 1u;
-        store_cap_ = store_t::max_states;
-        if (opt_.max_states > 0) store_cap_ = std::min<std::uint64_t>(store_cap_, opt_.max_states);
+        const std::uint64_t cap = opt_.max_states > 0 ? std::min(opt_.max_states, max_stored_states) : max_stored_states;
+        out_.store = std::make_shared<store_t>(m_, out_.stats.threads, cap);
+        hit_depth_ = std::make_unique<std::atomic<std::uint64_t>[]>(props_.size());
+        hit_id_ = std::make_unique<std::atomic<id_type>[]>(props_.size());
+        for (std::size_t i = 0; i < props_.size(); ++i) {
+            hit_depth_[i].store(no_depth);
+            hit_id_[i].store(no_id);
+            if (props_[i].kind == property_kind::always || props_[i].kind == property_kind::sometimes)
+                state_props_.push_back(i);
+            if (props_[i].kind == property_kind::deadlock_free) deadlock_props_.push_back(i);
+        }
         {
             monitor mon(opt_, stop_, states_seen_, frontier_, depth_now_);
             add_initial_states();
@@ -187,224 +260,254 @@ public:
                 run_dfs();
             out_.stats.seconds = mon.elapsed();
         }
+        if (error_) std::rethrow_exception(error_);
         out_.stats.states = out_.store->size();
         out_.stats.transitions = transitions_.load();
         out_.stats.initial_states = out_.initial_count;
         out_.stats.stored_bytes = out_.store->bytes();
         if (out_.stats.limit == limit_kind::none && stop_.load() != 0)
             out_.stats.limit = static_cast<limit_kind>(stop_.load());
-        for (std::size_t i = 0; i < props_.size(); ++i) out_.first_hit[i] = hits_[i].load();
+        out_.hit_depth.resize(props_.size());
+        out_.first_hit.resize(props_.size());
+        for (std::size_t i = 0; i < props_.size(); ++i) {
+            out_.hit_depth[i] = hit_depth_[i].load();
+            out_.first_hit[i] = hit_id_[i].load();
+        }
         return std::move(out_);
     }
 
 private:
-    struct candidate {
-        state st;
-        std::uint64_t hash;
-        id_type parent;
+    static constexpr bool key_is_state = std::is_same_v<key, state>;
+    // A successor waiting in a worker's batch; packed keys keep the state for the properties.
+    struct pending_raw {
+        key k;
+        std::uint64_t h;
+        const state& st() const noexcept { return k; }
     };
-    struct chunk {
-        std::vector<candidate> cands;
-        std::vector<std::uint32_t> by_shard;  // candidate positions, stable-sorted by shard
-        std::uint32_t shard_begin[store_t::shard_count + 1] = {};
-        std::vector<char> fresh;
-        std::vector<id_type> new_id;
-        std::uint64_t base = 0;  // global candidate number of cands[0] within the level
+    struct pending_packed {
+        key k;
+        std::uint64_t h;
+        state s;
+        const state& st() const noexcept { return s; }
     };
+    using pending = std::conditional_t<key_is_state, pending_raw, pending_packed>;
+    static constexpr std::size_t batch_size = 32;
 
-    // Safety properties decided on a state when it is first stored.
-    void check_state(id_type id, const state& s) {
-        for (std::size_t i = 0; i < props_.size(); ++i) {
+    // Safety properties decided on a state when it is first stored (at `depth`).
+    void check_state(id_type id, const state& s, std::uint64_t depth) {
+        for (const std::size_t i : state_props_) {
+            if (hit_depth_[i].load(std::memory_order_relaxed) <= depth) continue;  // decided at or before
             const auto& p = props_[i];
-            if (p.kind != property_kind::always && p.kind != property_kind::sometimes) continue;
-            if (hits_[i].load(std::memory_order_relaxed) < level_first_id_) continue;  // decided earlier
             const bool hit = p.kind == property_kind::always ? !p.p(s) : p.p(s);
-            if (hit) atomic_min(hits_[i], id);
+            if (hit) {
+                atomic_min(hit_depth_[i], depth);
+                atomic_min(hit_id_[i], id);
+            }
         }
     }
-    void check_deadlock(id_type id, const state& s) {
-        for (std::size_t i = 0; i < props_.size(); ++i)
-            if (props_[i].kind == property_kind::deadlock_free && !props_[i].p(s)) atomic_min(hits_[i], id);
+    void check_deadlock(id_type id, const state& s, std::uint64_t depth) {
+        for (const std::size_t i : deadlock_props_)
+            if (!props_[i].p(s)) {
+                atomic_min(hit_depth_[i], depth);
+                atomic_min(hit_id_[i], id);
+            }
     }
-    static void atomic_min(std::atomic<id_type>& a, id_type v) {
-        id_type cur = a.load(std::memory_order_relaxed);
+    template <class T>
+    static void atomic_min(std::atomic<T>& a, T v) {
+        T cur = a.load(std::memory_order_relaxed);
         while (v < cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
         }
     }
 
     void add_initial_states() {
-        level_first_id_ = 0;
+        auto& store = *out_.store;
+        const auto& codec = store.codec_of();
         m_.init([&](const action&, const state& s) {
-            if (out_.store->size() >= store_cap_ && !out_.store->find(s)) {
+            if (out_.stats.limit != limit_kind::none) return;
+            const key k = codec.encode(s);
+            id_type id = no_id;
+            const auto r = store.insert(k, store_t::codec::hash(k), 0, id);
+            if (r == store_t::outcome::full) {
                 out_.stats.limit = limit_kind::states;
                 return;
             }
-            const auto [id, fresh] = out_.store->insert(s, no_id);
-            if (fresh) check_state(id, s);
+            if (r == store_t::outcome::added) {
+                verify_codec(s, k);
+                check_state(id, s, 0);
+            }
         });
-        out_.initial_count = out_.store->size();
-        states_seen_ = out_.store->size();
+        store.close_level();
+        out_.initial_count = store.size();
+        states_seen_ = store.size();
     }
 
-    bool stopped() const { return stop_.load(std::memory_order_relaxed) != 0 || out_.stats.limit != limit_kind::none; }
+    // A packed encoding must be exact: the first stored states are unpacked and compared.
+    void verify_codec(const state& s, const key& k) {
+        if constexpr (!key_is_state) {
+            if (verified_.load(std::memory_order_relaxed) >= 4096) return;
+            verified_.fetch_add(1, std::memory_order_relaxed);
+            if (!(out_.store->codec_of().decode(k) == s))
+                throw packing_error("tcpv: unpack(pack(s)) != s for the state " + to_text(m_, s) +
+                                    ": the model's packed encoding is not exact");
+        } else {
+            (void)s;
+            (void)k;
+        }
+    }
+
+    bool stopped() const {
+        return stop_.load(std::memory_order_relaxed) != 0 || out_.stats.limit != limit_kind::none || full_.load();
+    }
 
     void run_bfs() {
         auto& store = *out_.store;
         const unsigned threads = out_.stats.threads;
-        std::uint64_t lo = 0, hi = store.size();
         std::uint64_t depth = 0;
-        std::vector<chunk> chunks;
-        while (lo < hi && !stopped()) {
+        while (!stopped() && depth < store.level_count()) {
+            const std::uint64_t lo = store.level_begin(depth), hi = store.level_end(depth);
+            if (lo == hi) break;
             frontier_ = hi - lo;
-            const std::uint64_t per = std::clamp<std::uint64_t>((hi - lo) / (threads * 16ull), 1, 512);
-            const std::size_t nchunks = static_cast<std::size_t>((hi - lo + per - 1) / per);
-            chunks.resize(nchunks);
-            // 1. expand
-            parallel_for(threads, nchunks, [&](std::size_t c, unsigned) {
-                chunk& ch = chunks[c];
-                ch.cands.clear();
-                if (stop_.load(std::memory_order_relaxed)) return;
-                const std::uint64_t first = lo + c * per, last = std::min(hi, first + per);
-                std::uint64_t emitted = 0;
-                for (std::uint64_t id = first; id < last; ++id) {
-                    const state& s = store[static_cast<id_type>(id)];
-                    const std::size_t before = ch.cands.size();
-                    m_.next(s, [&](const action&, const state& t) {
-                        ch.cands.push_back({t, state_hash(t), static_cast<id_type>(id)});
-                    });
-                    emitted += ch.cands.size() - before;
-                    if (ch.cands.size() == before) check_deadlock(static_cast<id_type>(id), s);
-                }
-                transitions_.fetch_add(emitted, std::memory_order_relaxed);
-                bucket(ch);
-            });
-            if (stop_.load()) break;  // the level is incomplete: keep what was stored before it
-            std::uint64_t total = 0;
-            for (auto& ch : chunks) {
-                ch.base = total;
-                total += ch.cands.size();
-            }
-            if (total >= (1ull << 31)) throw std::length_error("tcpv: one breadth-first level has more than 2^31 transitions");
-            // 2. claim, shard by shard
-            auto provisional = [&](std::uint32_t ref) -> const state& {
-                const auto it = std::upper_bound(chunks.begin(), chunks.end(), std::uint64_t{ref},
-                                                 [](std::uint64_t r, const chunk& ch) { return r < ch.base; });
-                const chunk& ch = *(it - 1);
-                return ch.cands[ref - ch.base].st;
-            };
-            parallel_for(threads, store_t::shard_count, [&](std::size_t k, unsigned) {
-                for (auto& ch : chunks)
-                    for (std::uint32_t j = ch.shard_begin[k]; j < ch.shard_begin[k + 1]; ++j) {
-                        const std::uint32_t i = ch.by_shard[j];
-                        const candidate& cd = ch.cands[i];
-                        ch.fresh[i] = store.claim(static_cast<unsigned>(k), cd.hash, cd.st,
-                                                  static_cast<std::uint32_t>(ch.base + i), provisional);
-                    }
-            });
-            // 3. number in (parent, emission) order; evaluate state properties
-            std::vector<std::uint64_t> fresh_before(nchunks + 1, 0);
-            for (std::size_t c = 0; c < nchunks; ++c)
-                fresh_before[c + 1] = fresh_before[c] + static_cast<std::uint64_t>(std::count(
-                                                            chunks[c].fresh.begin(), chunks[c].fresh.end(), 1));
-            std::uint64_t fresh_total = fresh_before[nchunks];
-            const std::uint64_t room = store_cap_ - store.size();
-            if (fresh_total > room) {
-                fresh_total = room;
-                out_.stats.limit = limit_kind::states;
-            }
-            const id_type first_new = store.grow(static_cast<std::size_t>(fresh_total));
-            level_first_id_ = first_new;
-            parallel_for(threads, nchunks, [&](std::size_t c, unsigned) {
-                chunk& ch = chunks[c];
-                ch.new_id.assign(ch.cands.size(), no_id);
-                std::uint64_t n = fresh_before[c];
-                for (std::size_t i = 0; i < ch.cands.size(); ++i) {
-                    if (!ch.fresh[i]) continue;
-                    if (n < fresh_total) {
-                        const auto id = static_cast<id_type>(first_new + n);
-                        ch.new_id[i] = id;
-                        store.set(id, ch.cands[i].st, ch.cands[i].parent);
-                        check_state(id, ch.cands[i].st);
-                    }
-                    ++n;
-                }
-            });
-            // 4. commit
-            parallel_for(threads, store_t::shard_count, [&](std::size_t k, unsigned) {
-                for (auto& ch : chunks)
-                    for (std::uint32_t j = ch.shard_begin[k]; j < ch.shard_begin[k + 1]; ++j) {
-                        const std::uint32_t i = ch.by_shard[j];
-                        if (ch.fresh[i])
-                            store.commit(static_cast<unsigned>(k), ch.cands[i].hash,
-                                         static_cast<std::uint32_t>(ch.base + i), ch.new_id[i]);
-                    }
-            });
+            depth_now_ = depth;
+            const std::uint64_t per = std::clamp<std::uint64_t>((hi - lo) / (threads * 32ull), 1, 256);
+            const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(threads, (hi - lo + per - 1) / per));
+            std::atomic<std::uint64_t> cursor{lo};
+            rendezvous rv(workers);
+            parallel_for(workers, workers, [&](std::size_t, unsigned w) { expand_level(w, cursor, hi, per, depth, rv); });
+            if (rv.error()) std::rethrow_exception(rv.error());
+            if (error_) std::rethrow_exception(error_);
+            const std::uint64_t added = store.close_level();
             states_seen_ = store.size();
-            if (fresh_total > 0) depth_now_ = ++depth;
-            lo = hi;
-            hi = store.size();
+            if (added > 0) ++depth;
+            if (added == 0) break;
         }
+        store.drop_empty_last_level();
         out_.stats.depth = depth;
-        if (lo < hi && out_.stats.limit == limit_kind::none && stop_.load() == 0) out_.stats.limit = limit_kind::states;
+        if (full_.load() && out_.stats.limit == limit_kind::none) out_.stats.limit = limit_kind::states;
     }
 
-    static void bucket(chunk& ch) {
-        const std::size_t n = ch.cands.size();
-        std::uint32_t count[store_t::shard_count + 1] = {};
-        for (const auto& cd : ch.cands) ++count[store_t::shard_of(cd.hash) + 1];
-        for (unsigned k = 0; k < store_t::shard_count; ++k) count[k + 1] += count[k];
-        std::copy(std::begin(count), std::end(count), std::begin(ch.shard_begin));
-        ch.by_shard.resize(n);
-        for (std::uint32_t i = 0; i < n; ++i) ch.by_shard[count[store_t::shard_of(ch.cands[i].hash)]++] = i;
-        ch.fresh.assign(n, 0);
+    // One worker's share of a level: chunks of parents until none is left.
+    void expand_level(unsigned w, std::atomic<std::uint64_t>& cursor, std::uint64_t hi, std::uint64_t per,
+                      std::uint64_t depth, rendezvous& rv) {
+        auto& store = *out_.store;
+        const auto& codec = store.codec_of();
+        auto grow = [&] {
+            if (store.wants_growth()) store.grow();
+        };
+        pending batch[batch_size];
+        std::size_t filled = 0;
+        std::uint64_t transitions = 0;
+        const bool check_states = !state_props_.empty();
+        auto flush = [&] {
+            for (std::size_t i = 0; i < filled; ++i) store.prefetch(batch[i].h);
+            for (std::size_t i = 0; i < filled; ++i) store.prefetch_record(batch[i].h);
+            for (std::size_t i = 0; i < filled; ++i) {
+                if (store.wants_growth()) rv.park(grow);
+                id_type id = no_id;
+                const auto r = store.insert(batch[i].k, batch[i].h, w, id);
+                if (r == store_t::outcome::added) {
+                    if constexpr (!key_is_state) verify_codec(batch[i].st(), batch[i].k);
+                    if (check_states) check_state(id, batch[i].st(), depth + 1);
+                } else if (r == store_t::outcome::full) {
+                    full_ = true;
+                }
+            }
+            filled = 0;
+        };
+        try {
+            for (;;) {
+                if (stop_.load(std::memory_order_relaxed) != 0 || full_.load(std::memory_order_relaxed) || rv.failed())
+                    break;
+                if (store.wants_growth()) rv.park(grow);
+                const std::uint64_t first = cursor.fetch_add(per, std::memory_order_relaxed);
+                if (first >= hi) break;
+                const std::uint64_t last = std::min(hi, first + per);
+                for (std::uint64_t id = first; id < last; ++id) {
+                    const state s = store[static_cast<id_type>(id)];
+                    std::uint64_t emitted = 0;
+                    m_.next(s, [&](const action&, const state& t) {
+                        ++emitted;
+                        pending& p = batch[filled];
+                        p.k = codec.encode(t);
+                        p.h = store_t::codec::hash(p.k);
+                        if constexpr (!key_is_state) p.s = t;
+                        if (++filled == batch_size) flush();
+                    });
+                    transitions += emitted;
+                    if (emitted == 0) check_deadlock(static_cast<id_type>(id), s, depth);
+                }
+                flush();
+                if (w == 0) states_seen_.store(store.size(), std::memory_order_relaxed);
+            }
+        } catch (...) {
+            const std::lock_guard lock(error_mutex_);
+            if (!error_) error_ = std::current_exception();
+            stop_.store(static_cast<int>(limit_kind::none) + 100);  // not a limit: an error
+        }
+        transitions_.fetch_add(transitions, std::memory_order_relaxed);
+        rv.finish(grow);
     }
 
     void run_dfs() {
         auto& store = *out_.store;
+        const auto& codec = store.codec_of();
+        auto& parent = out_.parent;
+        parent.assign(store.size(), no_id);
         std::vector<std::uint32_t> depth(store.size(), 0);
         std::vector<id_type> stack;
         for (id_type id = static_cast<id_type>(store.size()); id-- > 0;) stack.push_back(id);
         std::vector<state> succ;
         std::uint64_t max_depth = 0, steps = 0;
-        level_first_id_ = 0;
         while (!stack.empty()) {
-            if ((++steps & 1023) == 0 && stop_.load(std::memory_order_relaxed)) return finish_dfs(max_depth);
+            if ((++steps & 1023) == 0 && stop_.load(std::memory_order_relaxed)) break;
             const id_type id = stack.back();
             stack.pop_back();
             succ.clear();
             const state s = store[id];
             m_.next(s, [&](const action&, const state& t) { succ.push_back(t); });
             transitions_ += succ.size();
-            if (succ.empty()) check_deadlock(id, s);
+            if (succ.empty()) check_deadlock(id, s, depth[id]);
             // Push in reverse so that the first emitted successor is explored first.
+            bool full = false;
             for (std::size_t i = succ.size(); i-- > 0;) {
-                if (store.size() >= store_cap_) {
-                    if (store.find(succ[i])) continue;  // known: the full store is no obstacle
-                    out_.stats.limit = limit_kind::states;
-                    return finish_dfs(max_depth);
+                if (store.wants_growth()) store.grow();
+                const key k = codec.encode(succ[i]);
+                id_type nid = no_id;
+                const auto r = store.insert(k, store_t::codec::hash(k), 0, nid);
+                if (r == store_t::outcome::full) {
+                    full = true;
+                    break;
                 }
-                const auto [nid, fresh] = store.insert(succ[i], id);
-                if (!fresh) continue;
+                if (r != store_t::outcome::added) continue;
+                verify_codec(succ[i], k);
+                parent.push_back(id);
                 depth.push_back(depth[id] + 1);
                 max_depth = std::max<std::uint64_t>(max_depth, depth.back());
-                check_state(nid, succ[i]);
+                check_state(nid, succ[i], depth.back());
                 stack.push_back(nid);
+            }
+            if (full) {
+                out_.stats.limit = limit_kind::states;
+                break;
             }
             frontier_ = stack.size();
             states_seen_ = store.size();
             depth_now_ = max_depth;
         }
-        finish_dfs(max_depth);
+        store.close_level();
+        out_.stats.depth = max_depth;
     }
-    void finish_dfs(std::uint64_t max_depth) { out_.stats.depth = max_depth; }
 
     const M& m_;
     const std::vector<property<M>>& props_;
     search_options opt_;
-    search_outcome<state> out_;
-    std::unique_ptr<std::atomic<id_type>[]> hits_;
-    id_type level_first_id_ = 0;
-    std::uint64_t store_cap_ = 0;
+    search_outcome<M> out_;
+    std::vector<std::size_t> state_props_, deadlock_props_;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> hit_depth_;
+    std::unique_ptr<std::atomic<id_type>[]> hit_id_;
+    std::atomic<std::uint64_t> verified_{0};
+    std::atomic<bool> full_{false};
+    std::mutex error_mutex_;
+    std::exception_ptr error_;
     std::atomic<int> stop_{0};
     std::atomic<std::uint64_t> transitions_{0}, states_seen_{0}, frontier_{0}, depth_now_{0};
 };

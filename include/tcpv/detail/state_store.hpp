@@ -1,178 +1,470 @@
 #pragma once
 /// \file tcpv/detail/state_store.hpp
-/// The visited set: every distinct state once, numbered densely in discovery order, with the
-/// number of the state it was first reached from (enough to rebuild a shortest trace).
+/// The visited set: every distinct state once, numbered densely in breadth-first level order.
 ///
-/// The index is split into 64 shards by the top bits of the hash. During a parallel
-/// breadth-first level each shard is owned by one worker at a time, so inserts need no lock
-/// and no atomic; new states first get a *provisional* entry that refers to the candidate
-/// that found them, and their final numbers are committed once the level's order is known.
-/// That is what keeps counts and counterexamples identical for every thread count.
+/// Two parts, and nothing else per state:
+///   - the arena: the states themselves, record after record in id order, in fixed-size chunks
+///     that never move. A record is the model's packed encoding (packing.hpp) when it has one,
+///     else the state's own bytes (byte_hashable states), else the state object. Ids of one
+///     breadth-first level are contiguous, so the arena doubles as the search queue and the
+///     level boundaries are all that is needed to rebuild a shortest trace (trace_rebuild.hpp).
+///   - the index: open addressing with linear probing over 32-bit slots. A slot holds id + 1 in
+///     its low k bits (2^k slots) and k-independent hash bits above them as a tag, so most
+///     mismatches are rejected without touching the arena. No parent links are stored.
+///
+/// Concurrency. Any number of workers insert at once without a lock: an empty slot is claimed
+/// with one compare-and-swap (as "busy"), the winner takes an id from its private block of ids,
+/// writes the record, and publishes the id with a release store; a worker that meets a busy
+/// slot with its tag waits for the id. Growing the index (at 85% load) and closing a level
+/// (which fills the gaps that unused block ends leave, so ids stay dense) happen while every
+/// worker is parked; the search arranges that (search.hpp).
 
-#include <cstdint>
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "../model.hpp"
+#include "../packing.hpp"
 
 namespace tcpv::detail {
 
-template <class S>
+using state_id = std::uint32_t;
+inline constexpr state_id no_state = 0xffffffffu;
+/// The most states one search stores (the index addresses at most 2^32 slots at 85% load).
+inline constexpr std::uint64_t max_stored_states = 3'000'000'000ull;
+
+inline std::uint64_t hash_words(const std::uint64_t* w, std::size_t n) noexcept {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (std::size_t i = 0; i < n; ++i) h = mix64(h ^ w[i], 0xe7037ed1a0b428dbULL);
+    return mix64(h, 0x8ebc6af09c88c6e3ULL);
+}
+
+// ---- codecs: how a state becomes a record ------------------------------------------------------
+
+/// Models with a packed encoding: the key is the packing, a record its first record_bytes bytes.
+template <class M>
+struct packed_codec {
+    using state = typename M::state;
+    static constexpr std::size_t words = M::max_packed_bits == 0 ? 1 : (M::max_packed_bits + 63) / 64;
+    using key = std::array<std::uint64_t, words>;
+    static constexpr bool in_bytes = true;
+
+    explicit packed_codec(const M& m) : m_(&m) {
+        const std::size_t bits = m.packed_bits();
+        if (bits > M::max_packed_bits)
+            throw packing_error("tcpv: packed_bits() = " + std::to_string(bits) + " exceeds max_packed_bits = " +
+                                std::to_string(M::max_packed_bits));
+        record_bytes = std::max<std::size_t>(1, (bits + 7) / 8);
+        for (std::size_t i = 0; i < words; ++i) {
+            const std::size_t lo = i * 64, hi = std::min<std::size_t>(record_bytes * 8, lo + 64);
+            mask_[i] = hi <= lo ? 0 : hi - lo == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << (hi - lo)) - 1;
+        }
+    }
+    std::size_t record_bytes = 1;
+
+    key encode(const state& s) const {
+        key k{};
+        bit_writer w(k.data(), words);
+        m_->pack(s, w);
+        return k;
+    }
+    state decode(const key& k) const {
+        bit_reader r(k.data(), words);
+        return m_->unpack(r);
+    }
+    static std::uint64_t hash(const key& k) noexcept { return hash_words(k.data(), words); }
+    static bool same(const key& a, const key& b) noexcept { return a == b; }
+    void store(unsigned char* dst, const key& k) const noexcept { std::memcpy(dst, k.data(), record_bytes); }
+    // Reads a whole key (chunks are padded, so reading past a short record is safe) and masks it.
+    key load(const unsigned char* src) const noexcept {
+        key k;
+        std::memcpy(k.data(), src, sizeof(key));
+        for (std::size_t i = 0; i < words; ++i) k[i] &= mask_[i];
+        return k;
+    }
+    bool equals(const unsigned char* src, const key& k) const noexcept { return load(src) == k; }
+
+private:
+    const M* m_;
+    std::array<std::uint64_t, words> mask_{};
+};
+
+/// byte_hashable states: the key is the state, a record its bytes.
+template <class M>
+struct raw_codec {
+    using state = typename M::state;
+    using key = state;
+    static constexpr bool in_bytes = true;
+    static constexpr std::size_t record_bytes = sizeof(state);
+    explicit raw_codec(const M&) {}
+    const key& encode(const state& s) const noexcept { return s; }
+    const state& decode(const key& k) const noexcept { return k; }
+    static std::uint64_t hash(const key& k) noexcept { return hash_bytes(&k, sizeof(key)); }
+    static bool same(const key& a, const key& b) noexcept { return std::memcmp(&a, &b, sizeof(key)) == 0; }
+    void store(unsigned char* dst, const key& k) const noexcept { std::memcpy(dst, &k, sizeof(key)); }
+    key load(const unsigned char* src) const noexcept {
+        key k;
+        std::memcpy(static_cast<void*>(&k), src, sizeof(key));
+        return k;
+    }
+    bool equals(const unsigned char* src, const key& k) const noexcept { return std::memcmp(src, &k, sizeof(key)) == 0; }
+};
+
+/// Other states (std::hash): the key is the state, records are state objects.
+template <class M>
+struct object_codec {
+    using state = typename M::state;
+    using key = state;
+    static constexpr bool in_bytes = false;
+    static constexpr std::size_t record_bytes = sizeof(state);
+    explicit object_codec(const M&) {}
+    const key& encode(const state& s) const noexcept { return s; }
+    const state& decode(const key& k) const noexcept { return k; }
+    static std::uint64_t hash(const key& k) noexcept { return state_hash(k); }
+    static bool same(const key& a, const key& b) { return a == b; }
+};
+
+template <class M>
+using codec_for = std::conditional_t<packable<M>, packed_codec<M>,
+                                     std::conditional_t<byte_hashable<typename M::state>, raw_codec<M>, object_codec<M>>>;
+
+// ---- the arena ------------------------------------------------------------------------------------
+
+template <class Codec>
+class arena {
+public:
+    using key = typename Codec::key;
+    static constexpr unsigned chunk_bits = Codec::in_bytes ? 18 : 12;
+    static constexpr std::size_t chunk_records = std::size_t{1} << chunk_bits;
+    static constexpr std::size_t max_chunks = (std::size_t{1} << 32) >> chunk_bits;
+
+    explicit arena(const Codec& c) : codec_(c), chunks_(new std::atomic<void*>[max_chunks]) {
+        for (std::size_t i = 0; i < max_chunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
+    }
+    ~arena() {
+        for (std::size_t i = 0; i < max_chunks; ++i)
+            if (void* p = chunks_[i].load(std::memory_order_relaxed)) release(p);
+    }
+    arena(const arena&) = delete;
+    arena& operator=(const arena&) = delete;
+
+    /// Makes sure ids [first, end) have storage (any thread; chunks are created once, by CAS).
+    void reserve(std::uint64_t first, std::uint64_t end) {
+        for (std::uint64_t c = first >> chunk_bits; c < (end + chunk_records - 1) >> chunk_bits; ++c)
+            if (!chunks_[c].load(std::memory_order_acquire)) create(static_cast<std::size_t>(c));
+    }
+    void put(state_id id, const key& k) {
+        if constexpr (Codec::in_bytes)
+            codec_.store(at(id), k);
+        else
+            object(id) = k;
+    }
+    key get(state_id id) const {
+        if constexpr (Codec::in_bytes)
+            return codec_.load(at(id));
+        else
+            return object(id);
+    }
+    bool equals(state_id id, const key& k) const {
+        if constexpr (Codec::in_bytes)
+            return codec_.equals(at(id), k);
+        else
+            return object(id) == k;
+    }
+    void prefetch(state_id id) const noexcept {
+        if constexpr (Codec::in_bytes) __builtin_prefetch(at(id));
+    }
+    /// Bytes of the records of ids [0, n).
+    [[nodiscard]] std::uint64_t bytes(std::uint64_t n) const noexcept { return n * codec_.record_bytes; }
+
+private:
+    unsigned char* at(state_id id) const noexcept {
+        auto* base = static_cast<unsigned char*>(chunks_[id >> chunk_bits].load(std::memory_order_acquire));
+        return base + (id & (chunk_records - 1)) * codec_.record_bytes;
+    }
+    typename Codec::key& object(state_id id) const noexcept {
+        auto* base = static_cast<key*>(chunks_[id >> chunk_bits].load(std::memory_order_acquire));
+        return base[id & (chunk_records - 1)];
+    }
+    void create(std::size_t c) {
+        void* p = nullptr;
+        if constexpr (Codec::in_bytes) {
+            // Padding: a key is read whole even when the record is shorter (packed_codec::load).
+            p = std::malloc(chunk_records * codec_.record_bytes + sizeof(key) + 8);
+            if (!p) throw std::bad_alloc();
+        } else {
+            p = new key[chunk_records];
+        }
+        void* expected = nullptr;
+        if (!chunks_[c].compare_exchange_strong(expected, p, std::memory_order_acq_rel)) release(p);
+    }
+    static void release(void* p) {
+        if constexpr (Codec::in_bytes)
+            std::free(p);
+        else
+            delete[] static_cast<key*>(p);
+    }
+
+    Codec codec_;
+    std::unique_ptr<std::atomic<void*>[]> chunks_;
+};
+
+// ---- the store ------------------------------------------------------------------------------------
+
+template <class M>
 class state_store {
 public:
-    using id_type = std::uint32_t;
-    static constexpr id_type no_id = 0xffffffffu;
-    static constexpr unsigned shard_bits = 6;
-    static constexpr unsigned shard_count = 1u << shard_bits;
-    /// Largest number of states (ids use 31 bits; the top bit marks provisional entries).
-    static constexpr std::uint64_t max_states = (1ull << 31) - 2;
+    using codec = codec_for<M>;
+    using state = typename M::state;
+    using key = typename codec::key;
+    using id_type = state_id;
+    static constexpr id_type no_id = no_state;
 
-    static unsigned shard_of(std::uint64_t h) noexcept { return static_cast<unsigned>(h >> (64 - shard_bits)); }
+    /// A worker's private block of ids: [next, end).
+    struct alignas(64) worker_ids {  // one cache line each: workers bump their own
+        std::uint64_t next = 0, end = 0;
+    };
 
-    [[nodiscard]] std::size_t size() const noexcept { return states_.size(); }
-    [[nodiscard]] const S& operator[](id_type id) const noexcept { return states_[id]; }
-    [[nodiscard]] id_type parent(id_type id) const noexcept { return parent_[id]; }
+    /// The store keeps its own copy of the model (a packed codec calls it).
+    state_store(const M& m, unsigned workers, std::uint64_t max_states)
+        : model_(m), codec_(model_), arena_(codec_), workers_(std::max(1u, workers)), cap_(std::min(max_states, max_stored_states)) {
+        reset_index(12);
+        levels_.push_back(0);
+    }
+    ~state_store() { std::free(slots_); }
+    state_store(const state_store&) = delete;
+    state_store& operator=(const state_store&) = delete;
 
-    /// The number of a stored state, if it is stored.
-    [[nodiscard]] std::optional<id_type> find(const S& s) const noexcept {
-        const std::uint64_t h = state_hash(s);
-        const shard& sh = shards_[shard_of(h)];
-        if (sh.slots.empty()) return std::nullopt;
-        const std::uint64_t tag = tag_of(h);
-        for (std::size_t i = tag_of(h) & sh.mask;; i = (i + 1) & sh.mask) {
-            const std::uint64_t slot = sh.slots[i];
-            if (slot == 0) return std::nullopt;
-            if ((slot >> 32) == tag && is_committed(slot)) {
-                const id_type id = committed_id(slot);
-                if (states_[id] == s) return id;
+    [[nodiscard]] const codec& codec_of() const noexcept { return codec_; }
+
+    /// Stored states (exact between levels; during a level, ids handed out so far).
+    [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(std::min(next_id_.load(std::memory_order_relaxed), cap_)); }
+    [[nodiscard]] state operator[](id_type id) const { return state(codec_.decode(arena_.get(id))); }
+    [[nodiscard]] key key_of(id_type id) const { return arena_.get(id); }
+
+    /// The id of a stored state, if it is stored (not during a parallel level).
+    [[nodiscard]] std::optional<id_type> find(const state& s) const {
+        const key k = codec_.encode(s);
+        const id_type id = find_key(k, codec::hash(k));
+        if (id == no_id) return std::nullopt;
+        return id;
+    }
+    [[nodiscard]] id_type find_key(const key& k, std::uint64_t h) const {
+        const std::uint32_t t = tag_of(h);
+        for (std::size_t i = home_of(h);; i = (i + 1) & mask_) {
+            const std::uint32_t v = slots_[i];
+            if (v == 0) return no_id;
+            if ((v & ~id_mask_) == t && (v & id_mask_) < dead_ && arena_.equals((v & id_mask_) - 1, k))
+                return (v & id_mask_) - 1;
+        }
+    }
+
+    // ---- levels: ids of depth d are [level_begin(d), level_begin(d + 1)) ----
+    [[nodiscard]] std::size_t level_count() const noexcept { return levels_.size() - 1; }
+    [[nodiscard]] id_type level_begin(std::size_t d) const noexcept { return levels_[d]; }
+    [[nodiscard]] id_type level_end(std::size_t d) const noexcept { return levels_[d + 1]; }
+    [[nodiscard]] std::size_t depth_of(id_type id) const noexcept {
+        return static_cast<std::size_t>(std::upper_bound(levels_.begin(), levels_.end(), id) - levels_.begin()) - 1;
+    }
+
+    enum class outcome : std::uint8_t { existing, added, full };
+
+    void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(slots_ + home_of(h)); }
+    /// Prefetches the record a lookup of `h` will compare first, if its home slot has the tag.
+    void prefetch_record(std::uint64_t h) const noexcept {
+        const std::uint32_t v = std::atomic_ref<std::uint32_t>(slots_[home_of(h)]).load(std::memory_order_relaxed);
+        if (v != 0 && (v & ~id_mask_) == tag_of(h) && (v & id_mask_) < dead_) arena_.prefetch((v & id_mask_) - 1);
+    }
+
+    /// Looks `k` (hash `h`) up and adds it if it is new, with an id from worker `w`'s block.
+    /// Safe from many threads at once. `full`: the states limit is reached (nothing added).
+    outcome insert(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        const std::uint32_t t = tag_of(h);
+        for (std::size_t i = home_of(h);; i = (i + 1) & mask_) {
+            std::atomic_ref<std::uint32_t> slot(slots_[i]);
+            std::uint32_t v = slot.load(std::memory_order_acquire);
+            if (v == 0) {
+                if (slot.compare_exchange_strong(v, t | busy_, std::memory_order_acquire)) {
+                    if (!take_id(w, id)) {
+                        // A tombstone, not an empty slot: others may have probed past it.
+                        slot.store(t | dead_, std::memory_order_release);
+                        return outcome::full;
+                    }
+                    arena_.put(id, k);
+                    slot.store(t | (id + 1), std::memory_order_release);
+                    return outcome::added;
+                }
+            }
+            if ((v & ~id_mask_) != t) continue;
+            while ((v & id_mask_) == busy_) v = slot.load(std::memory_order_acquire);  // a peer is writing
+            if ((v & id_mask_) < dead_ && arena_.equals((v & id_mask_) - 1, k)) {
+                id = (v & id_mask_) - 1;
+                return outcome::existing;
             }
         }
     }
 
-    /// Serial insert (initial states, depth-first search): {id, true} if `s` is new.
-    std::pair<id_type, bool> insert(const S& s, id_type parent_id) {
-        const std::uint64_t h = state_hash(s);
-        shard& sh = shards_[shard_of(h)];
-        reserve_one(sh);
-        const std::uint64_t tag = tag_of(h);
-        for (std::size_t i = tag_of(h) & sh.mask;; i = (i + 1) & sh.mask) {
-            const std::uint64_t slot = sh.slots[i];
-            if (slot == 0) {
-                const auto id = static_cast<id_type>(states_.size());
-                states_.push_back(s);
-                parent_.push_back(parent_id);
-                sh.slots[i] = (tag << 32) | (id + 1u);
-                ++sh.count;
-                return {id, true};
-            }
-            if ((slot >> 32) == tag && is_committed(slot) && states_[committed_id(slot)] == s)
-                return {committed_id(slot), false};
-        }
-    }
+    /// Whether the index should grow before more inserts (checked by workers at safe points).
+    [[nodiscard]] bool wants_growth() const noexcept { return next_id_.load(std::memory_order_relaxed) >= grow_at_; }
 
-    /// Parallel phase, shard-owned: looks `s` up; if it is neither stored nor already claimed in
-    /// this level, claims it with provisional reference `ref` and returns true.
-    /// `provisional(ref)` returns the state of an earlier claim of this level.
-    template <class Provisional>
-    bool claim(unsigned shard_index, std::uint64_t h, const S& s, std::uint32_t ref, const Provisional& provisional) {
-        shard& sh = shards_[shard_index];
-        reserve_one(sh);
-        const std::uint64_t tag = tag_of(h);
-        for (std::size_t i = tag_of(h) & sh.mask;; i = (i + 1) & sh.mask) {
-            const std::uint64_t slot = sh.slots[i];
-            if (slot == 0) {
-                sh.slots[i] = (tag << 32) | provisional_bit | ref;
-                ++sh.count;
-                return true;
-            }
-            if ((slot >> 32) != tag) continue;
-            if (is_committed(slot) ? states_[committed_id(slot)] == s
-                                   : provisional(static_cast<std::uint32_t>(slot & ref_mask)) == s)
-                return false;
-        }
-    }
-
-    /// Parallel phase, shard-owned: turns the provisional entry `ref` (hash `h`) into id `id`,
-    /// or removes it from view (`id == no_id`: the state was cut by a limit; lookups then miss it).
-    void commit(unsigned shard_index, std::uint64_t h, std::uint32_t ref, id_type id) noexcept {
-        shard& sh = shards_[shard_index];
-        const std::uint64_t want = (tag_of(h) << 32) | provisional_bit | ref;
-        for (std::size_t i = tag_of(h) & sh.mask;; i = (i + 1) & sh.mask) {
-            if (sh.slots[i] == want) {
-                // A dropped state keeps its slot (linear probing needs no holes) with a value
-                // that matches no state: committed-looking id `dropped`, never returned by find.
-                sh.slots[i] = (tag_of(h) << 32) | (id == no_id ? dropped_value : id + 1u);
-                return;
+    /// Doubles the index and rehashes every stored record. Every worker must be parked.
+    void grow() {
+        while (next_id_.load() >= grow_at_) {
+            const auto holes = unused_ids();
+            reset_index(index_bits_ + 1);
+            const std::uint64_t n = std::min(next_id_.load(), cap_);
+            std::size_t hole = 0;
+            constexpr std::size_t ahead = 16;
+            std::uint64_t hashes[ahead];
+            auto hash_of = [&](std::uint64_t id) { return codec::hash(arena_.get(static_cast<id_type>(id))); };
+            for (std::uint64_t id = 0; id < std::min<std::uint64_t>(n, ahead); ++id) prefetch(hashes[id] = hash_of(id));
+            for (std::uint64_t id = 0; id < n; ++id) {
+                const std::uint64_t h = hashes[id % ahead];
+                if (id + ahead < n) prefetch(hashes[(id + ahead) % ahead] = hash_of(id + ahead));
+                while (hole < holes.size() && holes[hole].second <= id) ++hole;
+                if (hole < holes.size() && holes[hole].first <= id) continue;  // an id handed out but unused
+                place(h, static_cast<id_type>(id));
             }
         }
     }
 
-    /// Serial phase: appends the states of a level; returns the first new id.
-    id_type grow(std::size_t n) {
-        const auto first = static_cast<id_type>(states_.size());
-        if (states_.capacity() < states_.size() + n) {
-            const std::size_t want = std::max(states_.size() + n, states_.capacity() * 3 / 2);
-            states_.reserve(want);
-            parent_.reserve(want);
+    /// Adds the initial states, in order, before the search starts (serial).
+    outcome insert_initial(const key& k, id_type& id) { return insert(k, codec::hash(k), 0, id); }
+
+    /// Closes the level whose states were inserted since the last call: the unused ends of
+    /// the workers' id blocks are filled with the level's last records (their index entries
+    /// follow), so ids stay dense. Every worker must be parked. Returns the level's size.
+    std::uint64_t close_level() {
+        const auto holes = unused_ids();
+        const std::uint64_t end = std::min(next_id_.load(), cap_);
+        std::uint64_t unused = 0;
+        for (const auto& [b, e] : holes) unused += std::min(e, end) - std::min(b, end);
+        const std::uint64_t valid_end = end - unused;
+        // The used ids at or above valid_end move into the holes below it (as many of each).
+        std::vector<std::uint64_t> targets, sources;
+        for (const auto& [b, e] : holes)
+            for (std::uint64_t id = b; id < std::min(e, valid_end); ++id) targets.push_back(id);
+        std::size_t h = 0;
+        for (std::uint64_t id = valid_end; id < end; ++id) {
+            while (h < holes.size() && holes[h].second <= id) ++h;
+            if (h < holes.size() && holes[h].first <= id) continue;
+            sources.push_back(id);
         }
-        states_.resize(states_.size() + n);
-        parent_.resize(parent_.size() + n);
-        return first;
+        for (std::size_t i = 0; i < targets.size(); ++i)
+            move(static_cast<id_type>(sources[i]), static_cast<id_type>(targets[i]));
+        next_id_.store(valid_end);
+        for (auto& w : ids_) w = {};
+        const std::uint64_t size = valid_end - levels_.back();
+        levels_.push_back(static_cast<id_type>(valid_end));
+        return size;
     }
-    /// Parallel phase: fills a slot made by grow (distinct ids from distinct threads).
-    void set(id_type id, const S& s, id_type parent_id) noexcept {
-        states_[id] = s;
-        parent_[id] = parent_id;
+    /// Forgets an empty last level (the search ended).
+    void drop_empty_last_level() {
+        while (levels_.size() > 2 && levels_[levels_.size() - 1] == levels_[levels_.size() - 2]) levels_.pop_back();
     }
 
-    /// Bytes held by the states, the parent numbers and the index.
+    /// Bytes held by the records and the index.
     [[nodiscard]] std::uint64_t bytes() const noexcept {
-        std::uint64_t b = states_.capacity() * sizeof(S) + parent_.capacity() * sizeof(id_type);
-        for (const auto& sh : shards_) b += sh.slots.capacity() * sizeof(std::uint64_t);
-        return b;
+        return arena_.bytes(size()) + (std::uint64_t{1} << index_bits_) * sizeof(std::uint32_t);
+    }
+    [[nodiscard]] std::size_t record_bytes() const noexcept { return codec_.record_bytes; }
+
+    /// Block size for the workers' private id blocks (smaller when a states limit must be exact).
+    void set_workers(unsigned n) {
+        workers_ = std::max(1u, n);
+        ids_.assign(workers_, {});
+        update_block();
     }
 
 private:
-    static constexpr std::uint64_t provisional_bit = 1ull << 31;
-    static constexpr std::uint64_t ref_mask = provisional_bit - 1;
-    static constexpr std::uint64_t dropped_value = 0x7fffffffull;  // id + 1 never reaches it
-
-    struct shard {
-        std::vector<std::uint64_t> slots;  // 0 = empty, else (tag << 32) | value
-        std::size_t mask = 0;
-        std::size_t count = 0;
-    };
-
-    // 32 hash bits below the shard bits. The home slot is `tag & mask`; entries are told
-    // apart by the whole tag before any state comparison.
-    static std::uint64_t tag_of(std::uint64_t h) noexcept { return (h >> 26) & 0xffffffffull; }
-    static bool is_committed(std::uint64_t slot) noexcept {
-        return (slot & provisional_bit) == 0 && (slot & ref_mask) != dropped_value;
+    void reset_index(unsigned bits) {
+        std::free(slots_);
+        slots_ = nullptr;
+        index_bits_ = bits;
+        const std::size_t n = std::size_t{1} << bits;
+        slots_ = static_cast<std::uint32_t*>(std::calloc(n, sizeof(std::uint32_t)));
+        if (!slots_) throw std::bad_alloc();
+        mask_ = n - 1;
+        id_mask_ = bits >= 32 ? 0xffffffffu : (std::uint32_t{1} << bits) - 1;
+        busy_ = id_mask_;  // id + 1 never reaches these two: ids stay below 85% of 2^bits
+        dead_ = id_mask_ - 1;
+        grow_at_ = std::min<std::uint64_t>(static_cast<std::uint64_t>(double(n) * 0.85), max_stored_states);
+        if (bits >= 32) grow_at_ = ~std::uint64_t{0};
+        if (ids_.empty()) ids_.assign(workers_, {});
+        update_block();
     }
-    static id_type committed_id(std::uint64_t slot) noexcept { return static_cast<id_type>((slot & ref_mask) - 1); }
+    void update_block() {
+        const std::uint64_t n = std::uint64_t{1} << index_bits_;
+        // With a states limit every id is taken singly, so the limit is exact; otherwise a
+        // worker's block is at most 1/32 of the index over all workers (bounded overshoot).
+        block_ = cap_ < max_stored_states ? 1 : std::clamp<std::uint64_t>(n / 32 / workers_, 1, 4096);
+    }
+    std::size_t home_of(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h >> (64 - index_bits_)); }
+    std::uint32_t tag_of(std::uint64_t h) const noexcept { return static_cast<std::uint32_t>(h) & ~id_mask_; }
 
-    // Keeps the load factor at most 3/4. Called only by the shard's owner.
-    static void reserve_one(shard& sh) {
-        if ((sh.count + 1) * 4 <= sh.slots.size() * 3) return;
-        const std::size_t n = sh.slots.empty() ? 1024 : sh.slots.size() * 2;
-        std::vector<std::uint64_t> old = std::move(sh.slots);
-        sh.slots.assign(n, 0);
-        sh.mask = n - 1;
-        // The home slot is a function of the stored tag, so growing needs no state and no hash.
-        for (const std::uint64_t slot : old) {
-            if (slot == 0) continue;
-            std::size_t i = (slot >> 32) & sh.mask;
-            while (sh.slots[i] != 0) i = (i + 1) & sh.mask;
-            sh.slots[i] = slot;
+    bool take_id(unsigned w, id_type& id) {
+        worker_ids& b = ids_[w];
+        if (b.next == b.end) {
+            const std::uint64_t first = next_id_.fetch_add(block_, std::memory_order_relaxed);
+            if (first >= cap_) return false;
+            b.next = first;
+            b.end = std::min(first + block_, cap_);
+            arena_.reserve(b.next, b.end);
         }
+        id = static_cast<id_type>(b.next++);
+        return true;
+    }
+    // Serial insert of a known-new id (rehash).
+    void place(std::uint64_t h, id_type id) {
+        std::size_t i = home_of(h);
+        while (slots_[i] != 0) i = (i + 1) & mask_;
+        slots_[i] = tag_of(h) | (id + 1);
+    }
+    // Moves record `from` to id `to` and repoints its index entry (serial).
+    void move(id_type from, id_type to) {
+        const key k = arena_.get(from);
+        const std::uint64_t h = codec::hash(k);
+        arena_.put(to, k);
+        const std::uint32_t want = tag_of(h) | (from + 1);
+        for (std::size_t i = home_of(h);; i = (i + 1) & mask_)
+            if (slots_[i] == want) {
+                slots_[i] = tag_of(h) | (to + 1);
+                return;
+            }
+    }
+    // The ids handed out in blocks but not used, as sorted [begin, end) ranges.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> unused_ids() const {
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> r;
+        for (const auto& b : ids_)
+            if (b.next < b.end) r.emplace_back(b.next, b.end);
+        std::sort(r.begin(), r.end());
+        return r;
     }
 
-    std::vector<S> states_;
-    std::vector<id_type> parent_;
-    shard shards_[shard_count];
+    const M model_;
+    codec codec_;
+    arena<codec> arena_;
+    unsigned workers_;
+    std::uint64_t cap_;
+    std::vector<worker_ids> ids_;
+    std::uint64_t block_ = 1;
+    std::atomic<std::uint64_t> next_id_{0};
+    std::uint32_t* slots_ = nullptr;
+    unsigned index_bits_ = 0;
+    std::size_t mask_ = 0;
+    std::uint32_t id_mask_ = 0, busy_ = 0, dead_ = 0;
+    std::uint64_t grow_at_ = 0;
+    std::vector<id_type> levels_;
 };
 
 }  // namespace tcpv::detail

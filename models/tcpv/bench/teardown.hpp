@@ -10,8 +10,10 @@
 /// peer's FIN) and R (RST). Transitions: close(i), lose(i, seg), deliver(i, seg) (one per
 /// distinct (kind, age) present) and tick (always enabled).
 
+#include <tcpv/packing.hpp>
 #include <tcpv/property.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <ostream>
@@ -105,6 +107,45 @@ struct teardown {
         emit(action{op::tick, 0, 0}, t);
     }
 
+    // ---- packed encoding (tcpv/packing.hpp) ----
+    // Both endpoints as one mixed-radix number (st, timer, retx, err), each channel as the rank
+    // of its multiset of segments: 56 bits for CAP=6 MSL=4 RTO=2 MAXRETX=3 TW=8 instead of the
+    // struct's 160, so the checker stores 7 bytes per state.
+    static constexpr std::size_t max_packed_bits = 70;  // cap 6, msl 7, timers and retx up to 15
+
+    std::size_t packed_bits() const {
+        validate();
+        return 2 * channel_codec().bits() + bits_for(endpoint_values() * endpoint_values());
+    }
+    void pack(const state& s, bit_writer& w) const {
+        const std::uint64_t e = endpoint_values();
+        w.put(endpoint_code(s.ep[0]) * e + endpoint_code(s.ep[1]), bits_for(e * e));
+        const multiset_codec c = channel_codec();
+        for (const channel& ch : s.ch) {
+            if (cap < max_cap && ch[cap] != 0) [[unlikely]]
+                throw packing_error("teardown: a channel holds more than cap segments");
+            std::uint8_t symbols[max_cap] = {};
+            for (int k = 0; k < cap && ch[k] != 0; ++k)  // empty slots (symbol 0) are last
+                symbols[k] = static_cast<std::uint8_t>(1 + kind_of(ch[k]) * (msl + 1) + age_of(ch[k]));
+            w.put(c.rank(symbols), c.bits());
+        }
+    }
+    state unpack(bit_reader& r) const {
+        state s;
+        const std::uint64_t e = endpoint_values();
+        const std::uint64_t both = r.get(bits_for(e * e));
+        s.ep[0] = endpoint_of(both / e);
+        s.ep[1] = endpoint_of(both % e);
+        const multiset_codec c = channel_codec();
+        for (channel& ch : s.ch) {
+            std::uint8_t symbols[max_cap] = {};
+            c.unrank(r.get(c.bits()), symbols);
+            for (int k = 0; k < cap && symbols[k] != 0; ++k)
+                ch[k] = seg((symbols[k] - 1) / (msl + 1), (symbols[k] - 1) % (msl + 1));
+        }
+        return s;
+    }
+
     std::vector<property<teardown>> properties() const {
         return {always("no-reset-after-graceful-close", [](const state& s) {
             for (int i = 0; i < 2; ++i)
@@ -142,6 +183,25 @@ struct teardown {
     }
 
 private:
+    int timer_values() const { return std::max(rto, tw) + 1; }
+    std::uint64_t endpoint_values() const { return 8ull * timer_values() * (maxretx + 1) * 3; }
+    multiset_codec channel_codec() const { return multiset_codec(static_cast<unsigned>(cap), 4u * (msl + 1) + 1); }
+    std::uint64_t endpoint_code(const endpoint& e) const {
+        if (e.st > CLOSED || e.timer >= timer_values() || e.retx > maxretx || e.err > GIVEUP) [[unlikely]]
+            throw packing_error("teardown: endpoint field out of range");
+        return ((std::uint64_t{e.st} * timer_values() + e.timer) * (maxretx + 1) + e.retx) * 3 + e.err;
+    }
+    endpoint endpoint_of(std::uint64_t code) const {
+        endpoint e;
+        e.err = static_cast<std::uint8_t>(code % 3);
+        code /= 3;
+        e.retx = static_cast<std::uint8_t>(code % (maxretx + 1));
+        code /= (maxretx + 1);
+        e.timer = static_cast<std::uint8_t>(code % timer_values());
+        e.st = static_cast<std::uint8_t>(code / timer_values());
+        return e;
+    }
+
     // "send k": add (k, age 0) if the channel holds fewer than cap segments, else drop it.
     void send(channel& c, int kind) const {
         int n = 0;
