@@ -67,7 +67,7 @@ public:
             detail::throw_packing_error("pack wrote more than max_packed_bits (" + std::to_string(capacity_) + ")");
         const std::size_t i = pos_ / 64, off = pos_ % 64;
         words_[i] |= value << off;
-        if (off + bits > 64) words_[i + 1] |= value >> (64 - off);
+        if (off + bits > 64 && i + 1 < capacity_ / 64) words_[i + 1] |= value >> (64 - off);
         pos_ += bits;
     }
     [[nodiscard]] std::size_t bits_written() const noexcept { return pos_; }
@@ -89,7 +89,8 @@ public:
             detail::throw_packing_error("unpack read past the packed bits");
         const std::size_t i = pos_ / 64, off = pos_ % 64;
         std::uint64_t v = words_[i] >> off;
-        if (off + bits > 64) v |= words_[i + 1] << (64 - off);
+        // (i + 1 < capacity_ / 64 always holds here; said out loud for GCC's array-bounds check.)
+        if (off + bits > 64 && i + 1 < capacity_ / 64) v |= words_[i + 1] << (64 - off);
         pos_ += bits;
         return bits == 64 ? v : v & ((std::uint64_t{1} << bits) - 1);
     }

@@ -291,7 +291,7 @@ private:
         const state& st() const noexcept { return s; }
     };
     using pending = std::conditional_t<key_is_state, pending_raw, pending_packed>;
-    static constexpr std::size_t batch_size = 32;
+    static constexpr std::size_t batch_size = 16;
 
     // Safety properties decided on a state when it is first stored (at `depth`).
     void check_state(id_type id, const state& s, std::uint64_t depth) {
@@ -393,25 +393,39 @@ private:
         auto grow = [&] {
             if (store.wants_growth()) store.grow();
         };
-        pending batch[batch_size];
-        std::size_t filled = 0;
+        // Successors go through a three-stage pipeline of batches: when a batch is full, its
+        // index slots are prefetched, the batch before it has its candidate records prefetched,
+        // and the one before that is inserted. Each stage gets a batch's worth of work to let
+        // its prefetches arrive.
+        pending ring[3][batch_size];
+        std::size_t count[3] = {0, 0, 0};
+        unsigned head = 0;  // the batch being filled; head+2 is the middle one, head+1 the oldest
         std::uint64_t transitions = 0;
         const bool check_states = !state_props_.empty();
-        auto flush = [&] {
-            for (std::size_t i = 0; i < filled; ++i) store.prefetch(batch[i].h);
-            for (std::size_t i = 0; i < filled; ++i) store.prefetch_record(batch[i].h);
-            for (std::size_t i = 0; i < filled; ++i) {
+        auto insert_batch = [&](unsigned b) {
+            for (std::size_t i = 0; i < count[b]; ++i) {
                 if (store.wants_growth()) rv.park(grow);
+                pending& p = ring[b][i];
                 id_type id = no_id;
-                const auto r = store.insert(batch[i].k, batch[i].h, w, id);
+                const auto r = store.insert(p.k, p.h, w, id);
                 if (r == store_t::outcome::added) {
-                    if constexpr (!key_is_state) verify_codec(batch[i].st(), batch[i].k);
-                    if (check_states) check_state(id, batch[i].st(), depth + 1);
+                    if constexpr (!key_is_state) verify_codec(p.st(), p.k);
+                    if (check_states) check_state(id, p.st(), depth + 1);
                 } else if (r == store_t::outcome::full) {
                     full_ = true;
                 }
             }
-            filled = 0;
+            count[b] = 0;
+        };
+        auto advance = [&] {
+            const unsigned oldest = (head + 1) % 3, middle = (head + 2) % 3;
+            for (std::size_t i = 0; i < count[head]; ++i) store.prefetch(ring[head][i].h);
+            for (std::size_t i = 0; i < count[middle]; ++i) store.prefetch_record(ring[middle][i].h);
+            insert_batch(oldest);
+            head = oldest;
+        };
+        auto drain = [&] {
+            for (int i = 0; i < 3; ++i) advance();
         };
         try {
             for (;;) {
@@ -426,16 +440,16 @@ private:
                     std::uint64_t emitted = 0;
                     m_.next(s, [&](const action&, const state& t) {
                         ++emitted;
-                        pending& p = batch[filled];
+                        pending& p = ring[head][count[head]];
                         p.k = codec.encode(t);
                         p.h = store_t::codec::hash(p.k);
                         if constexpr (!key_is_state) p.s = t;
-                        if (++filled == batch_size) flush();
+                        if (++count[head] == batch_size) advance();
                     });
                     transitions += emitted;
                     if (emitted == 0) check_deadlock(static_cast<id_type>(id), s, depth);
                 }
-                flush();
+                drain();
                 if (w == 0) states_seen_.store(store.size(), std::memory_order_relaxed);
             }
         } catch (...) {

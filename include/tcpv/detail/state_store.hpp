@@ -35,6 +35,7 @@
 
 #include "../model.hpp"
 #include "../packing.hpp"
+#include "memory.hpp"
 
 namespace tcpv::detail {
 
@@ -144,7 +145,7 @@ template <class Codec>
 class arena {
 public:
     using key = typename Codec::key;
-    static constexpr unsigned chunk_bits = Codec::in_bytes ? 18 : 12;
+    static constexpr unsigned chunk_bits = Codec::in_bytes ? 20 : 12;
     static constexpr std::size_t chunk_records = std::size_t{1} << chunk_bits;
     static constexpr std::size_t max_chunks = (std::size_t{1} << 32) >> chunk_bits;
 
@@ -153,7 +154,7 @@ public:
     }
     ~arena() {
         for (std::size_t i = 0; i < max_chunks; ++i)
-            if (void* p = chunks_[i].load(std::memory_order_relaxed)) release(p);
+            if (void* p = chunks_[i].load(std::memory_order_relaxed)) release(p, chunk_bytes());
     }
     arena(const arena&) = delete;
     arena& operator=(const arena&) = delete;
@@ -200,17 +201,18 @@ private:
         void* p = nullptr;
         if constexpr (Codec::in_bytes) {
             // Padding: a key is read whole even when the record is shorter (packed_codec::load).
-            p = std::malloc(chunk_records * codec_.record_bytes + sizeof(key) + 8);
-            if (!p) throw std::bad_alloc();
+            p = big_alloc(chunk_bytes());
         } else {
             p = new key[chunk_records];
         }
         void* expected = nullptr;
-        if (!chunks_[c].compare_exchange_strong(expected, p, std::memory_order_acq_rel)) release(p);
+        if (!chunks_[c].compare_exchange_strong(expected, p, std::memory_order_acq_rel)) release(p, chunk_bytes());
     }
-    static void release(void* p) {
+    // Padding: a key is read whole even when the record is shorter (packed_codec::load).
+    std::size_t chunk_bytes() const noexcept { return chunk_records * codec_.record_bytes + sizeof(key) + 8; }
+    static void release(void* p, std::size_t bytes) {
         if constexpr (Codec::in_bytes)
-            std::free(p);
+            big_free(p, bytes);
         else
             delete[] static_cast<key*>(p);
     }
@@ -241,7 +243,7 @@ public:
         reset_index(12);
         levels_.push_back(0);
     }
-    ~state_store() { std::free(slots_); }
+    ~state_store() { big_free(slots_, (std::size_t{1} << index_bits_) * sizeof(std::uint32_t)); }
     state_store(const state_store&) = delete;
     state_store& operator=(const state_store&) = delete;
 
@@ -280,10 +282,16 @@ public:
     enum class outcome : std::uint8_t { existing, added, full };
 
     void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(slots_ + home_of(h)); }
-    /// Prefetches the record a lookup of `h` will compare first, if its home slot has the tag.
+    /// Prefetches the record a lookup of `h` will compare first: the first slot of its probe
+    /// run (at most 8 slots) whose tag matches.
     void prefetch_record(std::uint64_t h) const noexcept {
-        const std::uint32_t v = std::atomic_ref<std::uint32_t>(slots_[home_of(h)]).load(std::memory_order_relaxed);
-        if (v != 0 && (v & ~id_mask_) == tag_of(h) && (v & id_mask_) < dead_) arena_.prefetch((v & id_mask_) - 1);
+        const std::uint32_t t = tag_of(h);
+        std::size_t i = home_of(h);
+        for (int n = 0; n < 8; ++n, i = (i + 1) & mask_) {
+            const std::uint32_t v = std::atomic_ref<std::uint32_t>(slots_[i]).load(std::memory_order_relaxed);
+            if (v == 0) return;
+            if ((v & ~id_mask_) == t && (v & id_mask_) < dead_) return arena_.prefetch((v & id_mask_) - 1);
+        }
     }
 
     /// Looks `k` (hash `h`) up and adds it if it is new, with an id from worker `w`'s block.
@@ -388,12 +396,11 @@ public:
 
 private:
     void reset_index(unsigned bits) {
-        std::free(slots_);
+        if (slots_) big_free(slots_, (std::size_t{1} << index_bits_) * sizeof(std::uint32_t));
         slots_ = nullptr;
         index_bits_ = bits;
         const std::size_t n = std::size_t{1} << bits;
-        slots_ = static_cast<std::uint32_t*>(std::calloc(n, sizeof(std::uint32_t)));
-        if (!slots_) throw std::bad_alloc();
+        slots_ = static_cast<std::uint32_t*>(big_alloc(n * sizeof(std::uint32_t)));
         mask_ = n - 1;
         id_mask_ = bits >= 32 ? 0xffffffffu : (std::uint32_t{1} << bits) - 1;
         busy_ = id_mask_;  // id + 1 never reaches these two: ids stay below 85% of 2^bits

@@ -1,0 +1,263 @@
+#pragma once
+/// \file promela_teardown.hpp
+/// The Promela twin of the frozen benchmark model `teardown` (shared/bench/teardown.md), written
+/// for SPIN the way one would write it to make SPIN's exhaustive search as fast and as lean as
+/// the model allows, so that the benchmark compares two engines on the same state graph:
+///
+///  - One `active proctype` whose body is one `do` loop. Every option of the loop is a `d_step`
+///    whose first statement is its guard, so one model transition is exactly one SPIN transition
+///    and the process is always back at the loop head in between: SPIN's stored states are the
+///    model's states, with nothing in between (no intermediate states of atomic sequences).
+///  - The parameters are constants of the generated text, so every branch that they decide is
+///    resolved here, in the generator, rather than evaluated at every step by pan.
+///  - A channel is its multiset: one byte counter per (kind, age) pair, `c<i>_<kind>_<age>`.
+///    Two states that differ only in the order of segments have the same counters, i.e. the same
+///    state vector. A counter never exceeds CAP (<= 6), so bytes suffice.
+///  - One `lose` and one `deliver` option per (channel, kind, age), guarded by `counter > 0`:
+///    the frozen spec's "one choice per distinct (kind, age) present" (identical copies are one
+///    choice, not several).
+///  - close(i) is two options (from ESTABLISHED, from CLOSE_WAIT) with disjoint guards: at most
+///    one is enabled, as in the spec.
+///  - tick is one d_step, always enabled: aging of both channels (segments older than MSL
+///    disappear), then the timers of endpoint 0, then of endpoint 1.
+///  - The property `no-reset-after-graceful-close` is an `assert` at the end of every d_step
+///    that can change an `err` (delivering an R, and tick). No monitor process: a second process
+///    would interleave with the first and multiply the stored states. The assertion is enough
+///    because the property can only become false when an err changes: an endpoint with an err
+///    is CLOSED, and a CLOSED endpoint never changes its err again.
+///  - No scratch variables: the channel occupancy for "send" is a sum of counters in the guard
+///    expression, so nothing but the model's state is in the state vector.
+///
+/// Counting (what pan prints against what tcpv prints), for a property that holds:
+///   pan "states, stored"                  == tcpv states (pan's initial state is the model's
+///                                            initial state: the process starts at the loop head)
+///   pan "transitions (= stored+matched)"  == tcpv transitions + 1 (pan counts the initial
+///                                            state as "stored" although no transition led to it;
+///                                            every other stored or matched state is the end of
+///                                            exactly one explored transition)
+/// Run `spin -o2 -a` (no dead-variable elimination: it could reset a variable and merge states
+/// that the model keeps apart) and compile pan with -DSAFETY -DNOREDUCE.
+
+#include <stdexcept>
+#include <string>
+
+namespace tcpv_bench {
+
+namespace promela_detail {
+
+inline constexpr const char* kind_names[] = {"F", "FA", "A", "R"};
+enum kind { F, FA, A, R };
+
+inline std::string counter(int channel, int kind, int age) {
+    return "c" + std::to_string(channel) + "_" + kind_names[kind] + "_" + std::to_string(age);
+}
+inline std::string var(const char* name, int endpoint) { return std::string(name) + std::to_string(endpoint); }
+
+}  // namespace promela_detail
+
+/// The Promela text of `teardown` with the given parameters (ranges as in
+/// tcpv::bench::teardown::validate: cap 1..6, msl 1..5, rto 1..15, maxretx 0..7, tw 0..15).
+/// Throws std::invalid_argument naming a parameter outside its range.
+inline std::string promela_teardown(int cap, int msl, int rto, int maxretx, int tw) {
+    using namespace promela_detail;
+    auto check = [](const char* name, int v, int lo, int hi) {
+        if (v < lo || v > hi)
+            throw std::invalid_argument("promela_teardown: " + std::string(name) + " = " + std::to_string(v) +
+                                        " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+    };
+    check("cap", cap, 1, 6);
+    check("msl", msl, 1, 5);
+    check("rto", rto, 1, 15);
+    check("maxretx", maxretx, 0, 7);
+    check("tw", tw, 0, 15);
+
+    std::string p;
+    auto line = [&p](int indent, const std::string& text) {
+        p.append(static_cast<std::size_t>(indent) * 2, ' ');
+        p += text;
+        p += '\n';
+    };
+    const std::string params = "CAP=" + std::to_string(cap) + " MSL=" + std::to_string(msl) +
+                               " RTO=" + std::to_string(rto) + " MAXRETX=" + std::to_string(maxretx) +
+                               " TW=" + std::to_string(tw);
+
+    line(0, "/* teardown (shared/bench/teardown.md) for SPIN, " + params + ".");
+    line(0, " * Generated by tests/benchmark/promela_teardown.hpp: see its header for the mapping.");
+    line(0, " * One process, one do loop, one d_step per model transition; each channel is a");
+    line(0, " * multiset kept as one counter per (kind, age); the property is an assert at the end");
+    line(0, " * of every step that can change an err. Run: spin -o2 -a; cc -DSAFETY -DNOREDUCE. */");
+    line(0, "");
+    line(0, "#define ESTABLISHED 0");
+    line(0, "#define FIN_WAIT_1  1");
+    line(0, "#define FIN_WAIT_2  2");
+    line(0, "#define CLOSING     3");
+    line(0, "#define TIME_WAIT   4");
+    line(0, "#define CLOSE_WAIT  5");
+    line(0, "#define LAST_ACK    6");
+    line(0, "#define CLOSED      7");
+    line(0, "#define NONE   0");
+    line(0, "#define RST    1");
+    line(0, "#define GIVEUP 2");
+    line(0, "");
+    line(0, "/* endpoints: state, timer (0 = not running), retransmissions so far, error */");
+    for (int i = 0; i < 2; ++i)
+        line(0, "byte st" + std::to_string(i) + " = ESTABLISHED, timer" + std::to_string(i) + ", retx" +
+                    std::to_string(i) + ", err" + std::to_string(i) + " = NONE;");
+    line(0, "/* channel i (sent by endpoint i): number of segments of each (kind, age) */");
+    for (int i = 0; i < 2; ++i)
+        for (int k = 0; k < 4; ++k) {
+            std::string decl = "byte";
+            for (int a = 0; a <= msl; ++a) decl += (a ? ", " : " ") + counter(i, k, a);
+            line(0, decl + ";");
+        }
+    line(0, "");
+
+    // Occupancy of channel i: the sum of its counters (no stored total, no scratch variable).
+    auto occupancy = [&](int i) {
+        std::string sum;
+        for (int k = 0; k < 4; ++k)
+            for (int a = 0; a <= msl; ++a) sum += (sum.empty() ? "" : " + ") + counter(i, k, a);
+        return sum;
+    };
+    for (int i = 0; i < 2; ++i) {
+        const std::string n = std::to_string(i);
+        line(0, "/* send a segment on channel " + n + ": dropped when CAP segments are in flight */");
+        for (int k = 0; k < 4; ++k) {
+            line(0, "inline send_" + std::string(kind_names[k]) + "_on_" + n + "() {");
+            line(1, "if");
+            line(1, ":: (" + occupancy(i) + ") < " + std::to_string(cap) + " -> " + counter(i, k, 0) + "++");
+            line(1, ":: else -> skip");
+            line(1, "fi");
+            line(0, "}");
+        }
+    }
+    line(0, "");
+    line(0, "/* endpoint i becomes CLOSED, FIN_WAIT_2 or CLOSE_WAIT: its timer and retx become 0 */");
+    for (int i = 0; i < 2; ++i) {
+        const std::string n = std::to_string(i);
+        line(0, "inline become_" + n + "(s) { " + var("st", i) + " = s; " + var("timer", i) + " = 0; " +
+                    var("retx", i) + " = 0 }");
+        if (tw == 0)
+            line(0, "inline enter_time_wait_" + n + "() { become_" + n + "(CLOSED) }  /* TW = 0: no TIME_WAIT */");
+        else
+            line(0, "inline enter_time_wait_" + n + "() { " + var("st", i) + " = TIME_WAIT; " + var("timer", i) +
+                        " = " + std::to_string(tw) + "; " + var("retx", i) + " = 0 }");
+    }
+    line(0, "");
+    line(0, "inline check_no_reset_after_graceful_close() {");
+    line(1, "assert(!((err0 == RST && err1 != GIVEUP) || (err1 == RST && err0 != GIVEUP)))");
+    line(0, "}");
+    line(0, "");
+
+    // Delivery of a segment of kind k to endpoint j (sent by 1 - j), as in the spec's rule 3.
+    for (int j = 0; j < 2; ++j) {
+        const std::string n = std::to_string(j);
+        const std::string st = var("st", j);
+        for (int k = 0; k < 4; ++k) {
+            line(0, "inline receive_" + std::string(kind_names[k]) + "_at_" + n + "() {");
+            line(1, "if");
+            switch (k) {
+                case R:
+                    line(1, ":: " + st + " == CLOSED -> skip");
+                    line(1, ":: " + st + " == TIME_WAIT -> become_" + n + "(CLOSED)");
+                    line(1, ":: else -> " + var("err", j) + " = RST; become_" + n + "(CLOSED)");
+                    break;
+                case A:
+                    line(1, ":: " + st + " == CLOSED -> send_R_on_" + n + "()");
+                    line(1, ":: " + st + " == FIN_WAIT_1 -> become_" + n + "(FIN_WAIT_2)");
+                    line(1, ":: " + st + " == CLOSING -> enter_time_wait_" + n + "()");
+                    line(1, ":: " + st + " == LAST_ACK -> become_" + n + "(CLOSED)");
+                    line(1, ":: else -> skip");
+                    break;
+                case F:
+                    line(1, ":: " + st + " == CLOSED -> send_R_on_" + n + "()");
+                    line(1, ":: " + st + " == ESTABLISHED -> become_" + n + "(CLOSE_WAIT); send_A_on_" + n + "()");
+                    line(1, ":: " + st + " == FIN_WAIT_1 -> " + st + " = CLOSING; send_A_on_" + n +
+                                "()  /* timer kept */");
+                    line(1, ":: " + st + " == FIN_WAIT_2 || " + st + " == TIME_WAIT -> enter_time_wait_" + n +
+                                "(); send_A_on_" + n + "()");
+                    line(1, ":: else -> send_A_on_" + n + "()  /* CLOSING, CLOSE_WAIT, LAST_ACK: no change */");
+                    break;
+                case FA:
+                    line(1, ":: " + st + " == CLOSED -> send_R_on_" + n + "()");
+                    line(1, ":: " + st + " == ESTABLISHED -> become_" + n + "(CLOSE_WAIT); send_A_on_" + n + "()");
+                    line(1, ":: " + st + " == FIN_WAIT_1 || " + st + " == FIN_WAIT_2 || " + st + " == CLOSING || " +
+                                st + " == TIME_WAIT -> enter_time_wait_" + n + "(); send_A_on_" + n + "()");
+                    line(1, ":: " + st + " == LAST_ACK -> become_" + n + "(CLOSED)  /* no answer */");
+                    line(1, ":: else -> send_A_on_" + n + "()  /* CLOSE_WAIT: no change */");
+                    break;
+            }
+            line(1, "fi");
+            line(0, "}");
+        }
+    }
+    line(0, "");
+
+    // Rule 4b for endpoint i: the timer runs down; at 0 TIME_WAIT ends, or the FIN is resent.
+    for (int i = 0; i < 2; ++i) {
+        const std::string n = std::to_string(i);
+        const std::string st = var("st", i), timer = var("timer", i), retx = var("retx", i);
+        line(0, "inline expire_" + n + "() {");
+        line(1, "if");
+        line(1, ":: " + timer + " > 1 -> " + timer + "--");
+        line(1, ":: " + timer + " == 1 ->");
+        line(2, timer + " = 0;");
+        line(2, "if");
+        line(2, ":: " + st + " == TIME_WAIT -> become_" + n + "(CLOSED)");
+        if (maxretx > 0) {
+            line(2, ":: " + st + " != TIME_WAIT && " + retx + " < " + std::to_string(maxretx) + " ->");
+            line(3, "if");
+            line(3, ":: " + st + " == FIN_WAIT_1 -> send_F_on_" + n + "()");
+            line(3, ":: else -> send_FA_on_" + n + "()");
+            line(3, "fi;");
+            line(3, timer + " = " + std::to_string(rto) + "; " + retx + "++");
+        }
+        line(2, ":: else -> " + var("err", i) + " = GIVEUP; become_" + n + "(CLOSED)");
+        line(2, "fi");
+        line(1, ":: else -> skip  /* not running */");
+        line(1, "fi");
+        line(0, "}");
+    }
+    line(0, "");
+
+    line(0, "active proctype teardown() {");
+    line(0, "do");
+    for (int i = 0; i < 2; ++i) {
+        const std::string n = std::to_string(i);
+        const std::string st = var("st", i);
+        const std::string arm = var("timer", i) + " = " + std::to_string(rto) + "; " + var("retx", i) + " = 0; ";
+        line(0, "/* close(" + n + ") */");
+        line(0, ":: d_step { " + st + " == ESTABLISHED -> " + st + " = FIN_WAIT_1; " + arm + "send_F_on_" + n + "() }");
+        line(0, ":: d_step { " + st + " == CLOSE_WAIT -> " + st + " = LAST_ACK; " + arm + "send_FA_on_" + n + "() }");
+    }
+    for (int i = 0; i < 2; ++i) {
+        const int j = 1 - i;
+        for (int k = 0; k < 4; ++k)
+            for (int a = 0; a <= msl; ++a) {
+                const std::string c = counter(i, k, a);
+                const std::string seg = std::to_string(i) + ", " + kind_names[k] + "@" + std::to_string(a);
+                line(0, "/* lose(" + seg + ") and deliver(" + seg + ") */");
+                line(0, ":: d_step { " + c + " > 0 -> " + c + "-- }");
+                line(0, ":: d_step { " + c + " > 0 -> " + c + "--; receive_" + kind_names[k] + "_at_" +
+                            std::to_string(j) + "()" + (k == R ? "; check_no_reset_after_graceful_close()" : "") +
+                            " }");
+            }
+    }
+    line(0, "/* tick: every segment ages (older than MSL: gone), then timers of endpoint 0, then 1 */");
+    line(0, ":: d_step {");
+    for (int i = 0; i < 2; ++i)
+        for (int k = 0; k < 4; ++k) {
+            std::string shift;
+            for (int a = msl; a >= 1; --a) shift += counter(i, k, a) + " = " + counter(i, k, a - 1) + "; ";
+            line(2, shift + counter(i, k, 0) + " = 0;");
+        }
+    line(2, "expire_0();");
+    line(2, "expire_1();");
+    line(2, "check_no_reset_after_graceful_close()");
+    line(1, "}");
+    line(0, "od");
+    line(0, "}");
+    return p;
+}
+
+}  // namespace tcpv_bench
