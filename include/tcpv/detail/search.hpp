@@ -164,34 +164,47 @@ struct search_outcome {
     static constexpr std::uint64_t no_depth = ~std::uint64_t{0};
 };
 
-/// Parks every worker of a level at a safe point while one of them runs a job (growing the
-/// index); a worker that has run out of work stays available until all have.
+/// Parks every worker of a level at a safe point while they run a job together (growing the
+/// index): the last to arrive calls job.prepare(), then every worker runs job.part(i, n) for
+/// its own i, then the workers go on. A worker that has run out of work takes part too, and
+/// waits until every worker has run out.
 class rendezvous {
 public:
     explicit rendezvous(unsigned workers) : workers_(workers) {}
 
-    /// Called by a worker that wants the job run (or sees that it is wanted). Returns after the
-    /// job has run once, by the last worker to arrive.
+    /// Called by a worker at a safe point when the job is wanted. Returns after the job.
     template <class Job>
-    void park(const Job& job) {
+    void park(Job& job) {
         std::unique_lock lock(mutex_);
         const std::uint64_t gen = generation_;
+        std::uint64_t served = job_gen_;
         ++parked_;
-        if (parked_ + finished_ == workers_) return run(job);
-        cv_.wait(lock, [&] { return generation_ != gen; });
+        if (parked_ + finished_ == workers_) start(job);
+        for (;;) {
+            if (generation_ != gen) return;
+            if (job_active_ && served != job_gen_) {
+                served = job_gen_;
+                work(lock, job);
+                continue;
+            }
+            cv_.wait(lock);
+        }
     }
     /// Called once by each worker when it has no more work; returns when all have finished.
     template <class Job>
-    void finish(const Job& job) {
+    void finish(Job& job) {
         std::unique_lock lock(mutex_);
         ++finished_;
+        std::uint64_t served = job_gen_;
         for (;;) {
             if (finished_ == workers_) {
                 cv_.notify_all();
                 return;
             }
-            if (parked_ > 0 && parked_ + finished_ == workers_) {
-                run(job);
+            if (!job_active_ && parked_ > 0 && parked_ + finished_ == workers_) start(job);
+            if (job_active_ && served != job_gen_) {
+                served = job_gen_;
+                work(lock, job);
                 continue;
             }
             cv_.wait(lock);
@@ -203,22 +216,52 @@ public:
 
 private:
     template <class Job>
-    void run(const Job& job) {  // with the lock held
+    void start(Job& job) {  // with the lock held; every worker is parked or finished
         try {
-            job();
+            job.prepare();
+            prepared_ = true;
         } catch (...) {
-            if (!error_) error_ = std::current_exception();
-            failed_ = true;
+            fail();
+            prepared_ = false;
         }
-        ++generation_;
-        parked_ = 0;
+        job_active_ = true;
+        ++job_gen_;
+        next_part_ = 0;
+        done_parts_ = 0;
         cv_.notify_all();
+    }
+    template <class Job>
+    void work(std::unique_lock<std::mutex>& lock, Job& job) {
+        const unsigned part = next_part_++;
+        if (prepared_) {
+            lock.unlock();
+            std::exception_ptr e;
+            try {
+                job.part(part, workers_);
+            } catch (...) {
+                e = std::current_exception();
+            }
+            lock.lock();
+            if (e && !error_) error_ = e;
+            if (e) failed_ = true;
+        }
+        if (++done_parts_ == workers_) {
+            job_active_ = false;
+            parked_ = 0;
+            ++generation_;
+            cv_.notify_all();
+        }
+    }
+    void fail() {
+        if (!error_) error_ = std::current_exception();
+        failed_ = true;
     }
 
     std::mutex mutex_;
     std::condition_variable cv_;
-    unsigned workers_, parked_ = 0, finished_ = 0;
-    std::uint64_t generation_ = 0;
+    unsigned workers_, parked_ = 0, finished_ = 0, next_part_ = 0, done_parts_ = 0;
+    std::uint64_t generation_ = 0, job_gen_ = 0;
+    bool job_active_ = false, prepared_ = false;
     std::exception_ptr error_;
     std::atomic<bool> failed_{false};
 };
@@ -372,7 +415,9 @@ private:
             const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(threads, (hi - lo + per - 1) / per));
             std::atomic<std::uint64_t> cursor{lo};
             rendezvous rv(workers);
-            parallel_for(workers, workers, [&](std::size_t, unsigned w) { expand_level(w, cursor, hi, per, depth, rv); });
+            growth grow{store};
+            parallel_for(workers, workers,
+                         [&](std::size_t, unsigned w) { expand_level(w, cursor, hi, per, depth, rv, grow); });
             if (rv.error()) std::rethrow_exception(rv.error());
             if (error_) std::rethrow_exception(error_);
             const std::uint64_t added = store.close_level();
@@ -385,14 +430,25 @@ private:
         if (full_.load() && out_.stats.limit == limit_kind::none) out_.stats.limit = limit_kind::states;
     }
 
+    // Growing the index, as a job of the rendezvous (one per level, shared by its workers).
+    struct growth {
+        store_t& store;
+        bool wanted = false;
+        void prepare() {
+            wanted = store.wants_growth();
+            if (wanted) store.begin_growth();
+        }
+        void part(unsigned i, unsigned n) {
+            if (wanted) store.rehash_part(i, n);
+        }
+    };
+
     // One worker's share of a level: chunks of parents until none is left.
     void expand_level(unsigned w, std::atomic<std::uint64_t>& cursor, std::uint64_t hi, std::uint64_t per,
-                      std::uint64_t depth, rendezvous& rv) {
+                      std::uint64_t depth, rendezvous& rv, growth& grow) {
         auto& store = *out_.store;
         const auto& codec = store.codec_of();
-        auto grow = [&] {
-            if (store.wants_growth()) store.grow();
-        };
+
         // Successors go through a three-stage pipeline of batches: when a batch is full, its
         // index slots are prefetched, the batch before it has its candidate records prefetched,
         // and the one before that is inserted. Each stage gets a batch's worth of work to let

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -240,10 +241,10 @@ public:
     /// The store keeps its own copy of the model (a packed codec calls it).
     state_store(const M& m, unsigned workers, std::uint64_t max_states)
         : model_(m), codec_(model_), arena_(codec_), workers_(std::max(1u, workers)), cap_(std::min(max_states, max_stored_states)) {
-        reset_index(12);
+        reset_index(4096);
         levels_.push_back(0);
     }
-    ~state_store() { big_free(slots_, (std::size_t{1} << index_bits_) * sizeof(std::uint32_t)); }
+    ~state_store() { big_free(slots_, capacity_ * sizeof(std::uint32_t)); }
     state_store(const state_store&) = delete;
     state_store& operator=(const state_store&) = delete;
 
@@ -263,7 +264,7 @@ public:
     }
     [[nodiscard]] id_type find_key(const key& k, std::uint64_t h) const {
         const std::uint32_t t = tag_of(h);
-        for (std::size_t i = home_of(h);; i = (i + 1) & mask_) {
+        for (std::size_t i = home_of(h);; i = next_slot(i)) {
             const std::uint32_t v = slots_[i];
             if (v == 0) return no_id;
             if ((v & ~id_mask_) == t && (v & id_mask_) < dead_ && arena_.equals((v & id_mask_) - 1, k))
@@ -287,7 +288,7 @@ public:
     void prefetch_record(std::uint64_t h) const noexcept {
         const std::uint32_t t = tag_of(h);
         std::size_t i = home_of(h);
-        for (int n = 0; n < 8; ++n, i = (i + 1) & mask_) {
+        for (int n = 0; n < 8; ++n, i = next_slot(i)) {
             const std::uint32_t v = std::atomic_ref<std::uint32_t>(slots_[i]).load(std::memory_order_relaxed);
             if (v == 0) return;
             if ((v & ~id_mask_) == t && (v & id_mask_) < dead_) return arena_.prefetch((v & id_mask_) - 1);
@@ -298,7 +299,7 @@ public:
     /// Safe from many threads at once. `full`: the states limit is reached (nothing added).
     outcome insert(const key& k, std::uint64_t h, unsigned w, id_type& id) {
         const std::uint32_t t = tag_of(h);
-        for (std::size_t i = home_of(h);; i = (i + 1) & mask_) {
+        for (std::size_t i = home_of(h);; i = next_slot(i)) {
             std::atomic_ref<std::uint32_t> slot(slots_[i]);
             std::uint32_t v = slot.load(std::memory_order_acquire);
             if (v == 0) {
@@ -327,22 +328,32 @@ public:
 
     /// Doubles the index and rehashes every stored record. Every worker must be parked.
     void grow() {
-        while (next_id_.load() >= grow_at_) {
-            const auto holes = unused_ids();
-            reset_index(index_bits_ + 1);
-            const std::uint64_t n = std::min(next_id_.load(), cap_);
-            std::size_t hole = 0;
-            constexpr std::size_t ahead = 16;
-            std::uint64_t hashes[ahead];
-            auto hash_of = [&](std::uint64_t id) { return codec::hash(arena_.get(static_cast<id_type>(id))); };
-            for (std::uint64_t id = 0; id < std::min<std::uint64_t>(n, ahead); ++id) prefetch(hashes[id] = hash_of(id));
-            for (std::uint64_t id = 0; id < n; ++id) {
-                const std::uint64_t h = hashes[id % ahead];
-                if (id + ahead < n) prefetch(hashes[(id + ahead) % ahead] = hash_of(id + ahead));
-                while (hole < holes.size() && holes[hole].second <= id) ++hole;
-                if (hole < holes.size() && holes[hole].first <= id) continue;  // an id handed out but unused
-                place(h, static_cast<id_type>(id));
-            }
+        begin_growth();
+        rehash_part(0, 1);
+    }
+    /// Growing in parallel, every worker parked: one calls begin_growth (a new, larger, empty
+    /// index), then each of n calls rehash_part(i, n) (its share of the records).
+    void begin_growth() {
+        growth_holes_ = unused_ids();
+        std::uint64_t n = capacity_;
+        while (static_cast<std::uint64_t>(double(n) * 0.85) <= next_id_.load()) n += n / 2;
+        reset_index(n);
+    }
+    void rehash_part(unsigned part, unsigned parts) {
+        const std::uint64_t total = std::min(next_id_.load(), cap_);
+        const std::uint64_t first = total * part / parts, last = total * (part + 1) / parts;
+        const auto& holes = growth_holes_;
+        std::size_t hole = 0;
+        constexpr std::size_t ahead = 16;
+        std::uint64_t hashes[ahead];
+        auto hash_of = [&](std::uint64_t id) { return codec::hash(arena_.get(static_cast<id_type>(id))); };
+        for (std::uint64_t id = first; id < std::min(last, first + ahead); ++id) prefetch(hashes[id % ahead] = hash_of(id));
+        for (std::uint64_t id = first; id < last; ++id) {
+            const std::uint64_t h = hashes[id % ahead];
+            if (id + ahead < last) prefetch(hashes[(id + ahead) % ahead] = hash_of(id + ahead));
+            while (hole < holes.size() && holes[hole].second <= id) ++hole;
+            if (hole < holes.size() && holes[hole].first <= id) continue;  // an id handed out but unused
+            place(h, static_cast<id_type>(id));
         }
     }
 
@@ -383,7 +394,7 @@ public:
 
     /// Bytes held by the records and the index.
     [[nodiscard]] std::uint64_t bytes() const noexcept {
-        return arena_.bytes(size()) + (std::uint64_t{1} << index_bits_) * sizeof(std::uint32_t);
+        return arena_.bytes(size()) + capacity_ * sizeof(std::uint32_t);
     }
     [[nodiscard]] std::size_t record_bytes() const noexcept { return codec_.record_bytes; }
 
@@ -395,28 +406,33 @@ public:
     }
 
 private:
-    void reset_index(unsigned bits) {
-        if (slots_) big_free(slots_, (std::size_t{1} << index_bits_) * sizeof(std::uint32_t));
+    // A new, empty index of `n` slots (any n: the home slot is a multiply-shift, not a mask),
+    // grown by half when 85% full, so it is 57% to 85% full.
+    void reset_index(std::uint64_t n) {
+        n = std::min<std::uint64_t>(n, std::uint64_t{1} << 32);
+        if (slots_) big_free(slots_, capacity_ * sizeof(std::uint32_t));
         slots_ = nullptr;
-        index_bits_ = bits;
-        const std::size_t n = std::size_t{1} << bits;
-        slots_ = static_cast<std::uint32_t*>(big_alloc(n * sizeof(std::uint32_t)));
-        mask_ = n - 1;
-        id_mask_ = bits >= 32 ? 0xffffffffu : (std::uint32_t{1} << bits) - 1;
-        busy_ = id_mask_;  // id + 1 never reaches these two: ids stay below 85% of 2^bits
+        slots_ = static_cast<std::uint32_t*>(big_alloc(static_cast<std::size_t>(n) * sizeof(std::uint32_t)));
+        capacity_ = static_cast<std::size_t>(n);
+        const unsigned id_bits = static_cast<unsigned>(std::bit_width(n - 1));  // ids (+1) < 85% of n
+        id_mask_ = id_bits >= 32 ? 0xffffffffu : (std::uint32_t{1} << id_bits) - 1;
+        busy_ = id_mask_;  // id + 1 never reaches these two
         dead_ = id_mask_ - 1;
         grow_at_ = std::min<std::uint64_t>(static_cast<std::uint64_t>(double(n) * 0.85), max_stored_states);
-        if (bits >= 32) grow_at_ = ~std::uint64_t{0};
+        if (n >= (std::uint64_t{1} << 32)) grow_at_ = ~std::uint64_t{0};
         if (ids_.empty()) ids_.assign(workers_, {});
         update_block();
     }
     void update_block() {
-        const std::uint64_t n = std::uint64_t{1} << index_bits_;
         // With a states limit every id is taken singly, so the limit is exact; otherwise a
         // worker's block is at most 1/32 of the index over all workers (bounded overshoot).
-        block_ = cap_ < max_stored_states ? 1 : std::clamp<std::uint64_t>(n / 32 / workers_, 1, 4096);
+        block_ = cap_ < max_stored_states ? 1 : std::clamp<std::uint64_t>(capacity_ / 32 / workers_, 1, 4096);
     }
-    std::size_t home_of(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h >> (64 - index_bits_)); }
+    // The home slot comes from the hash's high 32 bits, the tag from its low 32 bits.
+    std::size_t home_of(std::uint64_t h) const noexcept {
+        return static_cast<std::size_t>(((h >> 32) * static_cast<std::uint64_t>(capacity_)) >> 32);
+    }
+    std::size_t next_slot(std::size_t i) const noexcept { return i + 1 == capacity_ ? 0 : i + 1; }
     std::uint32_t tag_of(std::uint64_t h) const noexcept { return static_cast<std::uint32_t>(h) & ~id_mask_; }
 
     bool take_id(unsigned w, id_type& id) {
@@ -432,10 +448,14 @@ private:
         return true;
     }
     // Serial insert of a known-new id (rehash).
+    // Inserts a known-new id (rehash; several parts may place at once).
     void place(std::uint64_t h, id_type id) {
-        std::size_t i = home_of(h);
-        while (slots_[i] != 0) i = (i + 1) & mask_;
-        slots_[i] = tag_of(h) | (id + 1);
+        const std::uint32_t v = tag_of(h) | (id + 1);
+        for (std::size_t i = home_of(h);; i = next_slot(i)) {
+            std::uint32_t expected = 0;
+            if (std::atomic_ref<std::uint32_t>(slots_[i]).compare_exchange_strong(expected, v, std::memory_order_relaxed))
+                return;
+        }
     }
     // Moves record `from` to id `to` and repoints its index entry (serial).
     void move(id_type from, id_type to) {
@@ -443,7 +463,7 @@ private:
         const std::uint64_t h = codec::hash(k);
         arena_.put(to, k);
         const std::uint32_t want = tag_of(h) | (from + 1);
-        for (std::size_t i = home_of(h);; i = (i + 1) & mask_)
+        for (std::size_t i = home_of(h);; i = next_slot(i))
             if (slots_[i] == want) {
                 slots_[i] = tag_of(h) | (to + 1);
                 return;
@@ -467,11 +487,11 @@ private:
     std::uint64_t block_ = 1;
     std::atomic<std::uint64_t> next_id_{0};
     std::uint32_t* slots_ = nullptr;
-    unsigned index_bits_ = 0;
-    std::size_t mask_ = 0;
+    std::size_t capacity_ = 0;
     std::uint32_t id_mask_ = 0, busy_ = 0, dead_ = 0;
     std::uint64_t grow_at_ = 0;
     std::vector<id_type> levels_;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> growth_holes_;
 };
 
 }  // namespace tcpv::detail
