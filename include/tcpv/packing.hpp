@@ -5,22 +5,28 @@
 /// instead of occupying a 20-byte struct makes the visited set about half as large, and large
 /// state spaces fit in memory that would otherwise run out.
 ///
-/// A model opts in with three members (the checker finds them through the `packable` concept):
+/// A model opts in with one member, `make_packer()`, returning a packer built once per run from
+/// the model's parameters (it may precompute tables); the checker finds it through the
+/// `packable` concept:
 ///
 /// ```cpp
-/// static constexpr std::size_t max_packed_bits = 70;  // for every allowed parameter value
-/// std::size_t packed_bits() const;                    // for these parameter values
-/// void pack(const state& s, tcpv::bit_writer& w) const;
-/// state unpack(tcpv::bit_reader& r) const;            // the exact inverse of pack
+/// struct packer {
+///     static constexpr std::size_t max_packed_bits = 64;  // for every allowed parameter value
+///     std::size_t packed_bits() const;                    // for these parameter values
+///     void pack(const state& s, tcpv::bit_writer& w) const;
+///     state unpack(tcpv::bit_reader& r) const;            // the exact inverse of pack
+/// };
+/// packer make_packer() const;
 /// ```
 ///
 /// `pack` writes fields with `w.put(value, bits)`; `unpack` reads them back in the same order.
 /// The encoding must be exact: `unpack(pack(s)) == s` for every reachable state, and two states
 /// are equal exactly when their packings are. The checker verifies the round trip on the first
-/// states it stores and reports a model_error naming the state when it fails; `put` throws
-/// packing_error when a value does not fit its width, so a parameter range that grew past the
-/// codec is an error, never a silently merged state. Models without these members are stored
-/// as the bytes of their state (byte_hashable states) or as objects.
+/// states it stores and reports the state when it fails; `put` throws packing_error when a value
+/// does not fit its width, so a parameter range that grew past the encoding is an error, never
+/// a silently merged state. Models without a packer are stored as the bytes of their state
+/// (byte_hashable states) or as objects. pack runs once per transition and unpack once per
+/// expanded state, so both are worth making cheap (tables rather than divisions).
 ///
 /// Helpers: `bits_for(n)` (the width of a field with n values) and `multiset_codec` (the rank
 /// of a multiset, e.g. a channel whose segments may be reordered, in the fewest bits).
@@ -32,6 +38,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace tcpv {
 
@@ -102,14 +110,19 @@ private:
     std::size_t pos_ = 0;
 };
 
+/// The packer of model M (what make_packer returns).
+template <class M>
+using packer_of = std::remove_cvref_t<decltype(std::declval<const M&>().make_packer())>;
+
 /// A model with a packed encoding of its states (see the file comment).
 template <class M>
-concept packable = requires(const M& m, const typename M::state& s, bit_writer& w, bit_reader& r) {
-    { M::max_packed_bits } -> std::convertible_to<std::size_t>;
-    { m.packed_bits() } -> std::convertible_to<std::size_t>;
-    m.pack(s, w);
-    { m.unpack(r) } -> std::same_as<typename M::state>;
-};
+concept packable = requires(const M& m) { m.make_packer(); } &&
+                   requires(const packer_of<M>& p, const typename M::state& s, bit_writer& w, bit_reader& r) {
+                       { packer_of<M>::max_packed_bits } -> std::convertible_to<std::size_t>;
+                       { p.packed_bits() } -> std::convertible_to<std::size_t>;
+                       p.pack(s, w);
+                       { p.unpack(r) } -> std::same_as<typename M::state>;
+                   };
 
 namespace detail {
 // Binomial coefficients C(n, k) for n < 96, k <= 16 (the largest, C(95, 16), is below 2^57).

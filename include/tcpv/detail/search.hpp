@@ -334,7 +334,7 @@ private:
         const state& st() const noexcept { return s; }
     };
     using pending = std::conditional_t<key_is_state, pending_raw, pending_packed>;
-    static constexpr std::size_t batch_size = 16;
+    static constexpr std::size_t batch_size = 32;
 
     // Safety properties decided on a state when it is first stored (at `depth`).
     void check_state(id_type id, const state& s, std::uint64_t depth) {

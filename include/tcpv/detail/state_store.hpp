@@ -57,15 +57,17 @@ inline std::uint64_t hash_words(const std::uint64_t* w, std::size_t n) noexcept 
 template <class M>
 struct packed_codec {
     using state = typename M::state;
-    static constexpr std::size_t words = M::max_packed_bits == 0 ? 1 : (M::max_packed_bits + 63) / 64;
+    using packer = packer_of<M>;
+    static constexpr std::size_t max_bits = packer::max_packed_bits;
+    static constexpr std::size_t words = max_bits == 0 ? 1 : (max_bits + 63) / 64;
     using key = std::array<std::uint64_t, words>;
     static constexpr bool in_bytes = true;
 
-    explicit packed_codec(const M& m) : m_(&m) {
-        const std::size_t bits = m.packed_bits();
-        if (bits > M::max_packed_bits)
+    explicit packed_codec(const M& m) : p_(m.make_packer()) {
+        const std::size_t bits = p_.packed_bits();
+        if (bits > max_bits)
             throw packing_error("tcpv: packed_bits() = " + std::to_string(bits) + " exceeds max_packed_bits = " +
-                                std::to_string(M::max_packed_bits));
+                                std::to_string(max_bits));
         record_bytes = std::max<std::size_t>(1, (bits + 7) / 8);
         for (std::size_t i = 0; i < words; ++i) {
             const std::size_t lo = i * 64, hi = std::min<std::size_t>(record_bytes * 8, lo + 64);
@@ -77,12 +79,12 @@ struct packed_codec {
     key encode(const state& s) const {
         key k{};
         bit_writer w(k.data(), words);
-        m_->pack(s, w);
+        p_.pack(s, w);
         return k;
     }
     state decode(const key& k) const {
         bit_reader r(k.data(), words);
-        return m_->unpack(r);
+        return p_.unpack(r);
     }
     static std::uint64_t hash(const key& k) noexcept { return hash_words(k.data(), words); }
     static bool same(const key& a, const key& b) noexcept { return a == b; }
@@ -97,7 +99,7 @@ struct packed_codec {
     bool equals(const unsigned char* src, const key& k) const noexcept { return load(src) == k; }
 
 private:
-    const M* m_;
+    packer p_;
     std::array<std::uint64_t, words> mask_{};
 };
 

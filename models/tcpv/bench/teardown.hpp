@@ -109,45 +109,121 @@ struct teardown {
     }
 
     // ---- packed encoding (tcpv/packing.hpp) ----
-    // Both endpoints as one mixed-radix number (st, timer, retx, err), each channel as the rank
-    // of its multiset of segments: 56 bits for CAP=6 MSL=4 RTO=2 MAXRETX=3 TW=8 instead of the
-    // struct's 160, so the checker stores 7 bytes per state.
-    // At the range limits: endpoints 8 * 16 * 8 * 3 = 3072 values (24 bits for the pair);
-    // channels C(25 + 6 - 1, 6) = 593775 multisets of 25 symbols (20 bits each).
-    static constexpr std::size_t max_packed_bits = 64;
+    /// 56 bits for CAP=6 MSL=4 RTO=2 MAXRETX=3 TW=8 (7 stored bytes instead of the struct's 20):
+    /// each endpoint as a mixed-radix code (st, timer, retx, err), the two side by side, and
+    /// each channel as the rank of its multiset of segments (the combinatorial number system).
+    /// Tables made once per run keep pack and unpack free of divisions and searches: pack adds
+    /// one table entry per segment, unpack looks endpoints up and walks the rank tables down.
+    class packer {
+    public:
+        // At the range limits: endpoints 8 * 16 * 8 * 3 = 3072 codes (12 bits each); channels
+        // C(25 + 6 - 1, 6) = 593775 multisets of 25 symbols (20 bits each).
+        static constexpr std::size_t max_packed_bits = 64;
 
-    std::size_t packed_bits() const {
-        validate();
-        return 2 * channel_codec().bits() + bits_for(endpoint_values() * endpoint_values());
-    }
-    void pack(const state& s, bit_writer& w) const {
-        const std::uint64_t e = endpoint_values();
-        w.put(endpoint_code(s.ep[0]) * e + endpoint_code(s.ep[1]), bits_for(e * e));
-        const multiset_codec c = channel_codec();
-        for (const channel& ch : s.ch) {
-            if (cap < max_cap && ch[cap] != 0) [[unlikely]]
-                throw packing_error("teardown: a channel holds more than cap segments");
-            std::uint8_t symbols[max_cap] = {};
-            for (int k = 0; k < cap && ch[k] != 0; ++k)  // empty slots (symbol 0) are last
-                symbols[k] = static_cast<std::uint8_t>(1 + kind_of(ch[k]) * (msl + 1) + age_of(ch[k]));
-            w.put(c.rank(symbols), c.bits());
+        explicit packer(const teardown& m)
+            : cap_(m.cap), timers_(std::max(m.rto, m.tw) + 1), retries_(m.maxretx + 1),
+              symbols_(4 * (m.msl + 1) + 1) {
+            m.validate();
+            codes_ = 8ull * static_cast<std::uint64_t>(timers_ * retries_) * 3;
+            ep_bits_ = bits_for(codes_);
+            const multiset_codec channels(static_cast<unsigned>(cap_), static_cast<unsigned>(symbols_));
+            multisets_ = channels.count();
+            ch_bits_ = channels.bits();
+            // Endpoint code = st_[st] + timer_[timer] + retx_[retx] + err_[err]; a field out of
+            // range adds `too_big`, so one comparison checks them all.
+            for (int v = 0; v < 256; ++v) {
+                st_[v] = v <= CLOSED ? std::uint64_t(v) * timers_ * retries_ * 3 : too_big;
+                timer_[v] = v < timers_ ? std::uint64_t(v) * retries_ * 3 : too_big;
+                retx_[v] = v < retries_ ? std::uint64_t(v) * 3 : too_big;
+                err_[v] = v <= GIVEUP ? std::uint64_t(v) : too_big;
+            }
+            endpoints_.assign(std::size_t{1} << ep_bits_, endpoint{});
+            for (std::uint8_t st = 0; st <= CLOSED; ++st)
+                for (std::uint8_t t = 0; t < timers_; ++t)
+                    for (std::uint8_t r = 0; r < retries_; ++r)
+                        for (std::uint8_t e = 0; e <= GIVEUP; ++e) endpoints_[code({st, t, r, e})] = {st, t, r, e};
+            // Channel rank = sum over positions k of term_[k][segment byte]: C(symbol + j - 1, j)
+            // with j = cap - k elements from k on (the combinatorial number system); an empty
+            // slot adds 0, a segment past cap or with an impossible age adds too_big.
+            for (auto& row : term_) row.fill(too_big);
+            for (int k = 0; k < max_cap; ++k) term_[k][0] = 0;
+            for (int k = 0; k < cap_; ++k) {
+                const int j = cap_ - k;
+                for (int sym = 0; sym < symbols_; ++sym) by_symbol_[k][sym] = detail::binomials.c[sym + j - 1][j];
+                for (int kind = F; kind <= R; ++kind)
+                    for (int age = 0; age <= m.msl; ++age) term_[k][seg(kind, age)] = by_symbol_[k][symbol(kind, age, m.msl)];
+            }
+            for (int kind = F; kind <= R; ++kind)
+                for (int age = 0; age <= m.msl; ++age) byte_of_[symbol(kind, age, m.msl)] = seg(kind, age);
         }
-    }
-    state unpack(bit_reader& r) const {
-        state s;
-        const std::uint64_t e = endpoint_values();
-        const std::uint64_t both = r.get(bits_for(e * e));
-        s.ep[0] = endpoint_of(both / e);
-        s.ep[1] = endpoint_of(both % e);
-        const multiset_codec c = channel_codec();
-        for (channel& ch : s.ch) {
-            std::uint8_t symbols[max_cap] = {};
-            c.unrank(r.get(c.bits()), symbols);
-            for (int k = 0; k < cap && symbols[k] != 0; ++k)
-                ch[k] = seg((symbols[k] - 1) / (msl + 1), (symbols[k] - 1) % (msl + 1));
+        std::size_t packed_bits() const { return 2 * (ep_bits_ + ch_bits_); }
+
+        void pack(const state& s, bit_writer& w) const {
+            const std::uint64_t endpoints = code(s.ep[0]) << ep_bits_ | code(s.ep[1]);
+            w.put(((endpoints << ch_bits_ | rank(s.ch[0])) << ch_bits_) | rank(s.ch[1]), packed_bits());
         }
-        return s;
-    }
+        state unpack(bit_reader& r) const {
+            state s;
+            const std::uint64_t all = r.get(static_cast<unsigned>(packed_bits()));
+            const std::uint64_t ch_mask = (std::uint64_t{1} << ch_bits_) - 1, ep_mask = (std::uint64_t{1} << ep_bits_) - 1;
+            unrank(all & ch_mask, s.ch[1]);
+            unrank((all >> ch_bits_) & ch_mask, s.ch[0]);
+            const std::uint64_t endpoints = all >> (2 * ch_bits_);
+            s.ep[0] = endpoints_[endpoints >> ep_bits_];
+            s.ep[1] = endpoints_[endpoints & ep_mask];
+            return s;
+        }
+
+    private:
+        static constexpr std::uint64_t too_big = std::uint64_t{1} << 40;
+        static constexpr int symbol(int kind, int age, int msl) { return 1 + kind * (msl + 1) + age; }
+
+        std::uint64_t code(const endpoint& e) const {
+            const std::uint64_t c = st_[e.st] + timer_[e.timer] + retx_[e.retx] + err_[e.err];
+            if (c >= codes_) [[unlikely]]
+                throw packing_error("teardown: endpoint field out of range");
+            return c;
+        }
+        // A channel holds its segment bytes in non-increasing order, empty slots (0) last.
+        std::uint64_t rank(const channel& c) const {
+            std::uint64_t r = 0;
+            bool unsorted = false;
+            for (int k = 0; k < max_cap; ++k) {  // unrolled by the compiler: no data-dependent branch
+                r += term_[k][c[k]];
+                if (k > 0) unsorted |= c[k] > c[k - 1];
+            }
+            if (r >= multisets_ || unsorted) [[unlikely]]
+                throw packing_error("teardown: a channel that is not a sorted list of at most cap segments");
+            return r;
+        }
+        void unrank(std::uint64_t rest, channel& c) const {
+            int hi = symbols_ - 1;  // symbols do not increase along the channel
+            for (int k = 0; k < cap_ && rest != 0; ++k) {
+                // The largest symbol <= hi whose term fits in what is left (terms grow with it).
+                int lo = 1;
+                while (lo < hi) {
+                    const int mid = (lo + hi + 1) / 2;
+                    if (by_symbol_[k][mid] <= rest)
+                        lo = mid;
+                    else
+                        hi = mid - 1;
+                }
+                c[k] = byte_of_[lo];
+                rest -= by_symbol_[k][lo];
+                hi = lo;
+            }
+        }
+
+        int cap_, timers_, retries_, symbols_;
+        std::uint64_t codes_ = 0, multisets_ = 0;
+        unsigned ep_bits_ = 0, ch_bits_ = 0;
+        std::uint64_t st_[256], timer_[256], retx_[256], err_[256];
+        std::vector<endpoint> endpoints_;                            // code -> endpoint
+        std::array<std::array<std::uint64_t, 256>, max_cap> term_;  // [position][segment byte] -> rank term
+        std::uint64_t by_symbol_[max_cap][33] = {};                  // [position][dense symbol] -> rank term
+        std::uint8_t byte_of_[33] = {};                              // dense symbol -> segment byte
+    };
+    packer make_packer() const { return packer(*this); }
 
     std::vector<property<teardown>> properties() const {
         return {always("no-reset-after-graceful-close", [](const state& s) {
@@ -186,25 +262,6 @@ struct teardown {
     }
 
 private:
-    int timer_values() const { return std::max(rto, tw) + 1; }
-    std::uint64_t endpoint_values() const { return 8ull * timer_values() * (maxretx + 1) * 3; }
-    multiset_codec channel_codec() const { return multiset_codec(static_cast<unsigned>(cap), 4u * (msl + 1) + 1); }
-    std::uint64_t endpoint_code(const endpoint& e) const {
-        if (e.st > CLOSED || e.timer >= timer_values() || e.retx > maxretx || e.err > GIVEUP) [[unlikely]]
-            throw packing_error("teardown: endpoint field out of range");
-        return ((std::uint64_t{e.st} * timer_values() + e.timer) * (maxretx + 1) + e.retx) * 3 + e.err;
-    }
-    endpoint endpoint_of(std::uint64_t code) const {
-        endpoint e;
-        e.err = static_cast<std::uint8_t>(code % 3);
-        code /= 3;
-        e.retx = static_cast<std::uint8_t>(code % (maxretx + 1));
-        code /= (maxretx + 1);
-        e.timer = static_cast<std::uint8_t>(code % timer_values());
-        e.st = static_cast<std::uint8_t>(code / timer_values());
-        return e;
-    }
-
     // "send k": add (k, age 0) if the channel holds fewer than cap segments, else drop it.
     void send(channel& c, int kind) const {
         int n = 0;
