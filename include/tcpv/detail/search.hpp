@@ -494,10 +494,17 @@ private:
                 for (std::uint64_t id = first; id < last; ++id) {
                     const state s = store[static_cast<id_type>(id)];
                     std::uint64_t emitted = 0;
+                    const pending* previous = nullptr;
                     m_.next(s, [&](const action&, const state& t) {
                         ++emitted;
                         pending& p = ring[head][count[head]];
                         p.k = codec.encode(t);
+                        // The same successor as the one just emitted (a lost segment and the same
+                        // segment delivered but ignored, say): a transition, not a new lookup.
+                        // (`previous` is a ring slot; with very many successors the ring may
+                        // have come round to it, and a slot equal to p proves nothing.)
+                        if (previous && previous != &p && store_t::codec::same(p.k, previous->k)) return;
+                        previous = &p;
                         p.h = store_t::codec::hash(p.k);
                         if constexpr (!key_is_state) p.s = t;
                         if (++count[head] == batch_size) advance();

@@ -428,7 +428,7 @@ private:
     void update_block() {
         // With a states limit every id is taken singly, so the limit is exact; otherwise a
         // worker's block is at most 1/32 of the index over all workers (bounded overshoot).
-        block_ = cap_ < max_stored_states ? 1 : std::clamp<std::uint64_t>(capacity_ / 32 / workers_, 1, 4096);
+        block_ = cap_ < max_stored_states ? 1 : std::clamp<std::uint64_t>(capacity_ / 32 / workers_, 1, 1024);
     }
     // The home slot comes from the hash's high 32 bits, the tag from its low 32 bits.
     std::size_t home_of(std::uint64_t h) const noexcept {
