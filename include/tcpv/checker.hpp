@@ -123,6 +123,20 @@ public:
     basic_checker& max_memory(std::uint64_t bytes) { opt_.max_memory = bytes; return *this; }
     /// Stop after this many seconds of wall time (0: no limit).
     basic_checker& max_seconds(double s) { opt_.max_seconds = s; return *this; }
+    /// Hash compaction (as SPIN's -DHC with -w): a fixed table of 2^log2_slots 32-bit
+    /// fingerprints instead of the states, and only the newest level's states: 4 bytes per
+    /// slot. A new state whose fingerprint is met on its probe path is missed; the report
+    /// bounds the probability of that. The search stops when the table is 90% full (limit
+    /// "hash-table-full"). Traces are rebuilt by a second, exact search down to the depth of
+    /// the violation; liveness needs exact storage and is "unknown". Breadth-first only.
+    /// log2_slots 0: exact storage (the default); else 10 to 32.
+    basic_checker& hash_compaction(unsigned log2_slots) {
+        if (log2_slots != 0 && (log2_slots < 10 || log2_slots > 32))
+            throw model_error("tcpv: hash compaction takes 10 to 32 (log2 of the table's slots), not " +
+                              std::to_string(log2_slots));
+        opt_.hash_compaction = log2_slots;
+        return *this;
+    }
     /// Print a progress line on stderr about once a second during long runs.
     basic_checker& progress(bool on = true) { opt_.progress = on; return *this; }
     /// Adds a property to those of the model.
@@ -149,9 +163,31 @@ public:
                 if (props_[i].name == props_[j].name)
                     throw model_error("tcpv: two properties are named '" + props_[i].name + "'");
         const auto start = std::chrono::steady_clock::now();
-        auto found = detail::search<M>(m_, props_, opt_).run();
-
-        result<M> r{m_, found.stats, {}, found.store, found.initial_count};
+        if (opt_.hash_compaction && opt_.order == search_order::dfs)
+            throw model_error("tcpv: hash compaction needs breadth-first search");
+        auto compact = detail::search<M>(m_, props_, opt_).run();
+        // With hash compaction the states are gone: traces come from an exact search down to
+        // the deepest first hit (it finds the same levels, or a hit sooner if the compact
+        // search missed a state).
+        std::optional<detail::search_outcome<M>> exact_rerun;
+        if (opt_.hash_compaction) {
+            std::uint64_t deepest = 0;
+            bool any = false;
+            for (std::size_t i = 0; i < props_.size(); ++i)
+                if (compact.hit_depth[i] != detail::search_outcome<M>::no_depth) {
+                    any = true;
+                    deepest = std::max(deepest, compact.hit_depth[i]);
+                }
+            if (any) {
+                detail::search_options exact = opt_;
+                exact.hash_compaction = 0;
+                exact.max_depth = deepest;
+                exact.progress = false;
+                exact_rerun = detail::search<M>(m_, props_, exact).run();
+            }
+        }
+        const auto& found = exact_rerun ? *exact_rerun : compact;
+        result<M> r{m_, compact.stats, {}, found.store, found.initial_count};
         // The trace to the first states that hit property i: rebuilt from the levels
         // (breadth-first) or along the parent links (depth-first).
         auto hit_trace = [&](std::size_t i) {
@@ -174,9 +210,13 @@ public:
             if (rebuilt.ids.empty()) nondeterministic_rebuild(*found.store, rebuilt);
             return path_to(*found.store, rebuilt.ids);
         };
-        const bool complete = found.stats.limit == limit_kind::none;
+        const bool complete = compact.stats.limit == limit_kind::none;
         const std::string limit_note =
-            complete ? std::string() : "the search stopped at " + std::string(to_string(found.stats.limit));
+            complete ? std::string() : "the search stopped at " + std::string(to_string(compact.stats.limit));
+        const std::string compaction_note =
+            opt_.hash_compaction ? "hash compaction: a state may have been missed with probability at most " +
+                                       detail::json_number(compact.stats.omission_probability)
+                                 : std::string();
         std::optional<detail::explored_graph> graph;
         std::vector<std::vector<detail::edge_fairness>> fairness(props_.size());
         for (std::size_t i = 0; i < props_.size(); ++i) {
@@ -196,7 +236,7 @@ public:
                         }
                     } else {
                         pr.result = complete ? verdict::holds : verdict::unknown;
-                        pr.note = limit_note;
+                        pr.note = complete ? compaction_note : limit_note;
                     }
                     break;
                 case property_kind::sometimes:
@@ -206,6 +246,7 @@ public:
                     } else if (complete) {
                         pr.result = verdict::violated;
                         pr.note = "no reachable state satisfies it";
+                        if (!compaction_note.empty()) pr.note += " (" + compaction_note + ")";
                     } else {
                         pr.note = limit_note;
                     }
@@ -214,6 +255,10 @@ public:
                 case property_kind::leads_to:
                     if (!complete) {
                         pr.note = limit_note + "; liveness needs the whole graph";
+                        break;
+                    }
+                    if (opt_.hash_compaction) {
+                        pr.note = "liveness needs the whole graph: check it with exact storage (no hash compaction)";
                         break;
                     }
                     if (!graph) graph = build_graph(*found.store, fairness);

@@ -6,7 +6,7 @@
 /// ```
 /// tcpv list
 /// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
-///                  [--max-memory MIB] [--dfs] [--json] [--dot FILE] [--examples] [--quiet]
+///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--json] [--dot FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
 /// tcpv NAME ARGS...      a command registered with registry::add_command (e.g. `tcpv step`)
@@ -67,6 +67,10 @@ check options:
   --max-seconds S     stop after S seconds
   --max-memory MIB    stop when resident memory reaches MIB mebibytes
   --dfs               depth-first search (traces are then not shortest)
+  --hash-compact W    store 32-bit fingerprints in a table of 2^W slots (10..32, as SPIN's -w)
+                      instead of the states: 4 * 2^W bytes; the report bounds the probability
+                      that a state was missed; the search stops when the table is 90% full;
+                      traces come from a second, exact search; liveness is then "unknown"
   --json              print the report as one JSON object (an array with --all)
   --dot FILE          write the explored state graph (first counterexample in red); FILE.svg
                       is rendered through Graphviz `dot`
@@ -152,6 +156,8 @@ inline bool parse_search_option(const std::vector<std::string_view>& args, std::
         run.max_memory = parse_count(arg, option_value(args, i), 1, 1ull << 30) << 20;
     } else if (arg == "--quiet") {
         run.progress = false;
+    } else if (arg == "--hash-compact") {
+        run.hash_compaction = static_cast<unsigned>(parse_count(arg, option_value(args, i), 10, 32));
     } else {
         return false;
     }
@@ -195,6 +201,10 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
     if (!a.all && a.model.empty()) throw usage_error("check needs a model name or --all (see `tcpv list`)");
     if (a.all && !a.sets.empty()) throw usage_error("--set applies to one model; --all runs every model with its defaults");
     if (a.all && !a.dot_file.empty()) throw usage_error("--dot applies to one model, not --all");
+    if (a.run.hash_compaction && a.run.order == search_order::dfs)
+        throw usage_error("--hash-compact needs breadth-first search: drop --dfs");
+    if (a.run.hash_compaction && !a.dot_file.empty())
+        throw usage_error("--dot draws the explored states, which --hash-compact does not keep");
     return a;
 }
 

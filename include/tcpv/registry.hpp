@@ -144,6 +144,7 @@ struct run_options {
     std::uint64_t max_memory = 0;
     double max_seconds = 0;
     bool progress = false;
+    unsigned hash_compaction = 0;        ///< > 0: log2 slots of a fingerprint table (checker.hpp)
     bool want_dot = false;               ///< also draw the explored graph (first counterexample highlighted)
     std::size_t dot_max_states = 200;
 };
@@ -171,6 +172,7 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
         c.max_states(o.max_states).max_memory(o.max_memory).max_seconds(o.max_seconds).progress(o.progress);
         c.threads(o.threads);
         if (o.order == search_order::dfs) c.dfs();
+        c.hash_compaction(o.hash_compaction);
         const auto r = c.run();
         run_output out{r.summary(name, values.printed()), {}};
         if (o.want_dot) {

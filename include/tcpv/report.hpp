@@ -30,7 +30,7 @@ inline constexpr std::string_view to_string(verdict v) noexcept {
 }
 
 /// Which search limit stopped the search before every state was explored.
-enum class limit_kind { none, states, memory, time };
+enum class limit_kind { none, states, memory, time, table };
 
 inline constexpr std::string_view to_string(limit_kind l) noexcept {
     switch (l) {
@@ -38,6 +38,7 @@ inline constexpr std::string_view to_string(limit_kind l) noexcept {
         case limit_kind::states: return "max-states";
         case limit_kind::memory: return "max-memory";
         case limit_kind::time: return "max-seconds";
+        case limit_kind::table: return "hash-table-full";
     }
     return "?";
 }
@@ -57,6 +58,10 @@ struct search_stats {
     unsigned threads = 1;
     search_order order = search_order::bfs;
     limit_kind limit = limit_kind::none;  ///< the limit that stopped the search, if any
+    /// Hash compaction: states were stored as 32-bit fingerprints, and the search may have
+    /// missed states with at most this probability (exact storage: false, 0).
+    bool hash_compaction = false;
+    double omission_probability = 0;
 };
 
 /// One property's outcome. `trace` is the counterexample of a violated property, or the
@@ -120,6 +125,9 @@ inline void print(std::ostream& os, const report& r, bool with_examples = false)
        << detail::json_number(s.seconds) << " s, " << detail::json_number(double(s.peak_rss_bytes) / (1 << 20))
        << " MiB peak";
     if (s.limit != limit_kind::none) os << ", stopped by " << to_string(s.limit);
+    if (s.hash_compaction)
+        os << ", hash compaction (32-bit fingerprints): probability of a missed state at most "
+           << detail::json_number(s.omission_probability);
     os << '\n';
     for (const auto& p : r.properties) {
         os << "  " << to_string(p.result) << (p.result == verdict::holds ? "    " : "  ") << to_string(p.kind)
@@ -163,6 +171,9 @@ inline std::string to_json(const report& r) {
            ",\"peak_rss_bytes\":" + std::to_string(s.peak_rss_bytes) + ",\"threads\":" + std::to_string(s.threads) +
            ",\"search\":\"" + (s.order == search_order::bfs ? "bfs" : "dfs") + "\",\"limit\":" +
            (s.limit == limit_kind::none ? std::string("null") : detail::json_quote(to_string(s.limit))) +
+           (s.hash_compaction ? ",\"storage\":\"hash-compaction\",\"omission_probability\":" +
+                                    detail::json_number(s.omission_probability)
+                              : std::string()) +
            ",\"verdict\":" + detail::json_quote(to_string(r.overall())) + ",\"properties\":[";
     for (std::size_t i = 0; i < r.properties.size(); ++i) {
         const auto& p = r.properties[i];

@@ -49,6 +49,8 @@ struct search_options {
     std::uint64_t max_memory = 0;  ///< bytes of resident memory; 0: no limit
     double max_seconds = 0;        ///< 0: no limit
     bool progress = false;         ///< a line on stderr about once a second after the first second
+    unsigned hash_compaction = 0;  ///< > 0: 32-bit fingerprints in a table of 2^this slots (state_store.hpp)
+    std::uint64_t max_depth = 0;   ///< breadth-first: expand no state deeper than this (0: no bound)
 };
 
 /// Runs `fn(task, worker)` for task in [0, tasks) on `threads` threads (the caller is one).
@@ -284,7 +286,9 @@ public:
         out_.stats.order = opt_.order;
         out_.stats.threads = opt_.order == search_order::bfs ? std::max(1u, opt_.threads) : 1u;
         const std::uint64_t cap = opt_.max_states > 0 ? std::min(opt_.max_states, max_stored_states) : max_stored_states;
-        out_.store = std::make_shared<store_t>(m_, out_.stats.threads, cap);
+        if (opt_.hash_compaction && opt_.order != search_order::bfs)
+            throw std::invalid_argument("tcpv: hash compaction needs breadth-first search");
+        out_.store = std::make_shared<store_t>(m_, out_.stats.threads, cap, opt_.hash_compaction);
         hit_depth_ = std::make_unique<std::atomic<std::uint64_t>[]>(props_.size());
         hit_id_ = std::make_unique<std::atomic<id_type>[]>(props_.size());
         for (std::size_t i = 0; i < props_.size(); ++i) {
@@ -308,6 +312,8 @@ public:
         out_.stats.transitions = transitions_.load();
         out_.stats.initial_states = out_.initial_count;
         out_.stats.stored_bytes = out_.store->bytes();
+        out_.stats.hash_compaction = opt_.hash_compaction > 0;
+        out_.stats.omission_probability = out_.store->omission_probability();
         if (out_.stats.limit == limit_kind::none && stop_.load() != 0)
             out_.stats.limit = static_cast<limit_kind>(stop_.load());
         out_.hit_depth.resize(props_.size());
@@ -406,7 +412,7 @@ private:
         auto& store = *out_.store;
         const unsigned threads = out_.stats.threads;
         std::uint64_t depth = 0;
-        while (!stopped() && depth < store.level_count()) {
+        while (!stopped() && depth < store.level_count() && (opt_.max_depth == 0 || depth < opt_.max_depth)) {
             const std::uint64_t lo = store.level_begin(depth), hi = store.level_end(depth);
             if (lo == hi) break;
             frontier_ = hi - lo;
@@ -427,7 +433,8 @@ private:
         }
         store.drop_empty_last_level();
         out_.stats.depth = depth;
-        if (full_.load() && out_.stats.limit == limit_kind::none) out_.stats.limit = limit_kind::states;
+        if (full_.load() && out_.stats.limit == limit_kind::none)
+            out_.stats.limit = store.table_full() ? limit_kind::table : limit_kind::states;
     }
 
     // Growing the index, as a job of the rendezvous (one per level, shared by its workers).

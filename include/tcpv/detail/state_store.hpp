@@ -23,6 +23,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -148,23 +149,38 @@ template <class Codec>
 class arena {
 public:
     using key = typename Codec::key;
-    static constexpr unsigned chunk_bits = Codec::in_bytes ? 20 : 12;
-    static constexpr std::size_t chunk_records = std::size_t{1} << chunk_bits;
-    static constexpr std::size_t max_chunks = (std::size_t{1} << 32) >> chunk_bits;
+    static constexpr unsigned min_chunk_bits = Codec::in_bytes ? 16 : 12;
+    static constexpr std::size_t max_chunks = (std::size_t{1} << 32) >> min_chunk_bits;
 
-    explicit arena(const Codec& c) : codec_(c), chunks_(new std::atomic<void*>[max_chunks]) {
+    /// Chunks of 2^chunk_bits records (byte records: 16 to 20; objects: 12).
+    arena(const Codec& c, unsigned chunk_bits)
+        : codec_(c), chunk_bits_(Codec::in_bytes ? chunk_bits : 12), chunk_records_(std::size_t{1} << chunk_bits_),
+          chunks_(new std::atomic<void*>[max_chunks]) {
         for (std::size_t i = 0; i < max_chunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
     }
     ~arena() {
         for (std::size_t i = 0; i < max_chunks; ++i)
             if (void* p = chunks_[i].load(std::memory_order_relaxed)) release(p, chunk_bytes());
     }
+    /// Frees the chunks that hold only ids below `id` (hash compaction keeps two levels).
+    void release_below(std::uint64_t id) {
+        for (std::uint64_t c = released_chunks_; c < (id >> chunk_bits_); ++c)
+            if (void* p = chunks_[c].exchange(nullptr)) release(p, chunk_bytes());
+        released_chunks_ = std::max(released_chunks_, id >> chunk_bits_);
+    }
+    /// Whether the record of `id` is still kept.
+    [[nodiscard]] bool kept(std::uint64_t id) const noexcept { return (id >> chunk_bits_) >= released_chunks_; }
+    /// Bytes of the chunks allocated now.
+    [[nodiscard]] std::uint64_t chunk_bytes_held(std::uint64_t end) const noexcept {
+        const std::uint64_t chunks = ((end + chunk_records_ - 1) >> chunk_bits_) - std::min<std::uint64_t>(released_chunks_, (end + chunk_records_ - 1) >> chunk_bits_);
+        return chunks * chunk_bytes();
+    }
     arena(const arena&) = delete;
     arena& operator=(const arena&) = delete;
 
     /// Makes sure ids [first, end) have storage (any thread; chunks are created once, by CAS).
     void reserve(std::uint64_t first, std::uint64_t end) {
-        for (std::uint64_t c = first >> chunk_bits; c < (end + chunk_records - 1) >> chunk_bits; ++c)
+        for (std::uint64_t c = first >> chunk_bits_; c < (end + chunk_records_ - 1) >> chunk_bits_; ++c)
             if (!chunks_[c].load(std::memory_order_acquire)) create(static_cast<std::size_t>(c));
     }
     void put(state_id id, const key& k) {
@@ -193,12 +209,12 @@ public:
 
 private:
     unsigned char* at(state_id id) const noexcept {
-        auto* base = static_cast<unsigned char*>(chunks_[id >> chunk_bits].load(std::memory_order_acquire));
-        return base + (id & (chunk_records - 1)) * codec_.record_bytes;
+        auto* base = static_cast<unsigned char*>(chunks_[id >> chunk_bits_].load(std::memory_order_acquire));
+        return base + (id & (chunk_records_ - 1)) * codec_.record_bytes;
     }
     typename Codec::key& object(state_id id) const noexcept {
-        auto* base = static_cast<key*>(chunks_[id >> chunk_bits].load(std::memory_order_acquire));
-        return base[id & (chunk_records - 1)];
+        auto* base = static_cast<key*>(chunks_[id >> chunk_bits_].load(std::memory_order_acquire));
+        return base[id & (chunk_records_ - 1)];
     }
     void create(std::size_t c) {
         void* p = nullptr;
@@ -206,13 +222,13 @@ private:
             // Padding: a key is read whole even when the record is shorter (packed_codec::load).
             p = big_alloc(chunk_bytes());
         } else {
-            p = new key[chunk_records];
+            p = new key[chunk_records_];
         }
         void* expected = nullptr;
         if (!chunks_[c].compare_exchange_strong(expected, p, std::memory_order_acq_rel)) release(p, chunk_bytes());
     }
     // Padding: a key is read whole even when the record is shorter (packed_codec::load).
-    std::size_t chunk_bytes() const noexcept { return chunk_records * codec_.record_bytes + sizeof(key) + 8; }
+    std::size_t chunk_bytes() const noexcept { return chunk_records_ * codec_.record_bytes + sizeof(key) + 8; }
     static void release(void* p, std::size_t bytes) {
         if constexpr (Codec::in_bytes)
             big_free(p, bytes);
@@ -221,7 +237,10 @@ private:
     }
 
     Codec codec_;
+    unsigned chunk_bits_;
+    std::size_t chunk_records_;
     std::unique_ptr<std::atomic<void*>[]> chunks_;
+    std::uint64_t released_chunks_ = 0;
 };
 
 // ---- the store ------------------------------------------------------------------------------------
@@ -238,15 +257,46 @@ public:
     /// A worker's private block of ids: [next, end).
     struct alignas(64) worker_ids {  // one cache line each: workers bump their own
         std::uint64_t next = 0, end = 0;
+        std::uint64_t compared = 0;  ///< hash compaction: occupied slots passed by new states
     };
 
-    /// The store keeps its own copy of the model (a packed codec calls it).
-    state_store(const M& m, unsigned workers, std::uint64_t max_states)
-        : model_(m), codec_(model_), arena_(codec_), workers_(std::max(1u, workers)), cap_(std::min(max_states, max_stored_states)) {
-        reset_index(4096);
+    /// The store keeps its own copy of the model (a packed codec calls it). With hash
+    /// compaction (`compact_bits` > 0) the index is a fixed table of 2^compact_bits slots that
+    /// keeps a 32-bit fingerprint per state instead of its id (the fingerprint and the home
+    /// slot come from independent hash bits), a state is "seen" when its fingerprint is met on
+    /// its probe path, and only the records of the newest level are kept (the search queue).
+    /// The table is filled to 90% at most; the search then stops (limit "hash-table-full").
+    state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0)
+        : model_(m), codec_(model_), arena_(codec_, compact_bits ? 16 : 20), workers_(std::max(1u, workers)),
+          cap_(std::min(max_states, max_stored_states)), compact_(compact_bits > 0) {
+        if (compact_) {
+            const std::uint64_t slots = std::uint64_t{1} << compact_bits;
+            table_cap_ = slots / 10 * 9;
+            cap_ = std::min(cap_, table_cap_);
+            reset_index(slots);
+            grow_at_ = ~std::uint64_t{0};  // a fixed table: the fingerprints cannot be rehashed
+        } else {
+            reset_index(4096);
+        }
         levels_.push_back(0);
     }
+    /// Whether the stop at the states limit came from a full hash-compaction table.
+    [[nodiscard]] bool table_full() const noexcept { return compact_ && next_id_.load() >= table_cap_; }
     ~state_store() { big_free(slots_, capacity_ * sizeof(std::uint32_t)); }
+
+    /// Hash compaction (see the constructor).
+    [[nodiscard]] bool hash_compaction() const noexcept { return compact_; }
+    /// Hash compaction: an upper bound on the probability that some new state was taken for a
+    /// seen one. Each comparison of a new state's fingerprint with an occupied slot on its probe
+    /// path matches by chance with probability 2^-32; summed over the comparisons made.
+    [[nodiscard]] double omission_probability() const noexcept {
+        if (!compact_) return 0;
+        double compared = 0;
+        for (const auto& w : ids_) compared += double(w.compared);
+        return 1.0 - std::exp(-compared / 4294967296.0);
+    }
+    /// Whether state `id` can still be read (hash compaction drops all but the newest levels).
+    [[nodiscard]] bool kept(id_type id) const noexcept { return arena_.kept(id); }
     state_store(const state_store&) = delete;
     state_store& operator=(const state_store&) = delete;
 
@@ -254,11 +304,19 @@ public:
 
     /// Stored states (exact between levels; during a level, ids handed out so far).
     [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(std::min(next_id_.load(std::memory_order_relaxed), cap_)); }
-    [[nodiscard]] state operator[](id_type id) const { return state(codec_.decode(arena_.get(id))); }
+    [[nodiscard]] state operator[](id_type id) const {
+        if (!arena_.kept(id)) [[unlikely]]
+            throw std::logic_error("tcpv: with hash compaction only the newest levels' states are kept (state " +
+                                   std::to_string(id) + " is gone)");
+        return state(codec_.decode(arena_.get(id)));
+    }
     [[nodiscard]] key key_of(id_type id) const { return arena_.get(id); }
 
     /// The id of a stored state, if it is stored (not during a parallel level).
     [[nodiscard]] std::optional<id_type> find(const state& s) const {
+        if (compact_)
+            throw std::logic_error("tcpv: a search with hash compaction keeps fingerprints, not states: "
+                                   "looking a state up needs exact storage");
         const key k = codec_.encode(s);
         const id_type id = find_key(k, codec::hash(k));
         if (id == no_id) return std::nullopt;
@@ -300,6 +358,7 @@ public:
     /// Looks `k` (hash `h`) up and adds it if it is new, with an id from worker `w`'s block.
     /// Safe from many threads at once. `full`: the states limit is reached (nothing added).
     outcome insert(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        if (compact_) return insert_fingerprint(k, h, w, id);
         const std::uint32_t t = tag_of(h);
         for (std::size_t i = home_of(h);; i = next_slot(i)) {
             std::atomic_ref<std::uint32_t> slot(slots_[i]);
@@ -381,11 +440,19 @@ public:
             if (h < holes.size() && holes[h].first <= id) continue;
             sources.push_back(id);
         }
-        for (std::size_t i = 0; i < targets.size(); ++i)
-            move(static_cast<id_type>(sources[i]), static_cast<id_type>(targets[i]));
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            if (compact_)  // no ids in the index: only the record moves
+                arena_.put(static_cast<id_type>(targets[i]), arena_.get(static_cast<id_type>(sources[i])));
+            else
+                move(static_cast<id_type>(sources[i]), static_cast<id_type>(targets[i]));
+        }
         next_id_.store(valid_end);
-        for (auto& w : ids_) w = {};
+        for (auto& w : ids_) {
+            w.next = w.end = 0;
+        }
         const std::uint64_t size = valid_end - levels_.back();
+        // Hash compaction keeps only the records of the level just closed: the next parents.
+        if (compact_) arena_.release_below(levels_.back());
         levels_.push_back(static_cast<id_type>(valid_end));
         return size;
     }
@@ -396,16 +463,10 @@ public:
 
     /// Bytes held by the records and the index.
     [[nodiscard]] std::uint64_t bytes() const noexcept {
+        if (compact_) return arena_.chunk_bytes_held(size()) + capacity_ * sizeof(std::uint32_t);
         return arena_.bytes(size()) + capacity_ * sizeof(std::uint32_t);
     }
     [[nodiscard]] std::size_t record_bytes() const noexcept { return codec_.record_bytes; }
-
-    /// Block size for the workers' private id blocks (smaller when a states limit must be exact).
-    void set_workers(unsigned n) {
-        workers_ = std::max(1u, n);
-        ids_.assign(workers_, {});
-        update_block();
-    }
 
 private:
     // A new, empty index of `n` slots (any n: the home slot is a multiply-shift, not a mask),
@@ -428,7 +489,7 @@ private:
     void update_block() {
         // With a states limit every id is taken singly, so the limit is exact; otherwise a
         // worker's block is at most 1/32 of the index over all workers (bounded overshoot).
-        block_ = cap_ < max_stored_states ? 1 : std::clamp<std::uint64_t>(capacity_ / 32 / workers_, 1, 1024);
+        block_ = cap_ < max_stored_states && !compact_ ? 1 : std::clamp<std::uint64_t>(capacity_ / 32 / workers_, 1, 1024);
     }
     // The home slot comes from the hash's high 32 bits, the tag from its low 32 bits.
     std::size_t home_of(std::uint64_t h) const noexcept {
@@ -450,6 +511,31 @@ private:
         return true;
     }
     // Serial insert of a known-new id (rehash).
+    // Hash compaction: the fingerprint is the hash's low 32 bits (never 0); the home slot
+    // comes from its high 32 bits, so states on one probe path share a fingerprint only by
+    // chance (2^-32 per comparison).
+    outcome insert_fingerprint(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        const std::uint32_t fp = static_cast<std::uint32_t>(h) == 0 ? 1u : static_cast<std::uint32_t>(h);
+        std::uint64_t compared = 0;
+        for (std::size_t i = home_of(h);; i = next_slot(i)) {
+            std::atomic_ref<std::uint32_t> slot(slots_[i]);
+            std::uint32_t v = slot.load(std::memory_order_relaxed);
+            if (v == 0) {
+                if (!take_id(w, id)) return outcome::full;  // the limit or a full table; nothing claimed
+                if (slot.compare_exchange_strong(v, fp, std::memory_order_relaxed)) {
+                    arena_.put(id, k);
+                    ids_[w].compared += compared;
+                    return outcome::added;
+                }
+                give_back_id(w);
+            }
+            if (v == fp) return outcome::existing;
+            ++compared;
+        }
+    }
+    // Undoes the last take_id of worker w (its id was not used).
+    void give_back_id(unsigned w) noexcept { --ids_[w].next; }
+
     // Inserts a known-new id (rehash; several parts may place at once).
     void place(std::uint64_t h, id_type id) {
         const std::uint32_t v = tag_of(h) | (id + 1);
@@ -494,6 +580,8 @@ private:
     std::uint64_t grow_at_ = 0;
     std::vector<id_type> levels_;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> growth_holes_;
+    bool compact_ = false;
+    std::uint64_t table_cap_ = 0;  // hash compaction: at most 90% of the fixed table
 };
 
 }  // namespace tcpv::detail
