@@ -65,7 +65,7 @@ using tcpv_bench::pan_result;
 constexpr const char* usage_text =
     "usage: tcpv_bench_teardown [--set small|medium|CAP,MSL,RTO,MAXRETX[,TW]] [--threads 1,2]\n"
     "                           [--spin-configs all|dfs,bfs,ncore2,bfspar] [--tcpv PATH] [--work DIR]\n"
-    "                           [--repeat N] [--timeout SECONDS] [--spin-depth N] [--smoke]\n"
+    "                           [--repeat N] [--timeout SECONDS] [--spin-depth N] [--hash-compact] [--smoke]\n"
     "  --set           parameters of `teardown`: small = 2,2,1,2,4 (default), medium = 6,4,2,3,8;\n"
     "                  TW defaults to 2*MSL\n"
     "  --threads       tcpv thread counts, one tcpv run each (default 1,2)\n"
@@ -80,6 +80,8 @@ constexpr const char* usage_text =
     "  --repeat        runs per configuration; the fastest counts (default 1)\n"
     "  --timeout       seconds any one child process may run before it is stopped (default 600)\n"
     "  --spin-depth    pan's depth bound -m (default 10000); reaching it is an error\n"
+    "  --hash-compact  also run tcpv with hash compaction (--hash-compact W, W = SPIN's -w), one row\n"
+    "                  per thread count (inexact storage, like SPIN's BFS_PAR default)\n"
     "  --smoke         small set, SPIN dfs and tcpv on 1 thread only; exit 0 when the counts agree\n"
     "exit status: 0 counts agree, 1 counts disagree, 2 usage error or a tool failed\n";
 
@@ -128,6 +130,7 @@ struct options {
     double timeout_seconds = 600;
     long spin_depth = 10000;
     bool smoke = false;
+    bool hash_compact = false;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -224,6 +227,8 @@ options parse_options(int argc, char** argv) {
             o.spin_depth = parse_integer("--spin-depth", option_value(argc, argv, i), 10, 100000000);
         } else if (arg == "--smoke") {
             o.smoke = true;
+        } else if (arg == "--hash-compact") {
+            o.hash_compact = true;
         } else if (arg == "--help" || arg == "-h") {
             std::cout << usage_text;
             std::exit(0);
@@ -696,6 +701,40 @@ int run(const options& o) {
     // Hash table: 2^w slots, twice the number of states (rounded up to a power of two).
     const double expected_states = double(std::max<std::uint64_t>(reference->states, 2));
     const int w = std::clamp(static_cast<int>(std::ceil(std::log2(expected_states))) + 1, 10, 40);
+
+    // tcpv with hash compaction in a table of the same 2^w slots (optional rows).
+    for (unsigned threads : o.hash_compact ? o.threads : std::vector<unsigned>{}) {
+        measurement best;
+        for (int k = 0; k < o.repeat; ++k) {
+            std::vector<std::string> argv = {tcpv, "check", "teardown", "--set", "cap=" + std::to_string(p.cap),
+                                             "--set", "msl=" + std::to_string(p.msl), "--set",
+                                             "rto=" + std::to_string(p.rto), "--set",
+                                             "maxretx=" + std::to_string(p.maxretx), "--set",
+                                             "tw=" + std::to_string(p.tw), "--threads", std::to_string(threads),
+                                             "--hash-compact", std::to_string(std::min(w, 32)), "--json", "--quiet"};
+            const fs::path log = work / ("tcpv-hc-t" + std::to_string(threads) + "-" + std::to_string(k + 1));
+            const auto r = run_child(argv, wd, log, o.timeout_seconds);
+            if (r.timed_out || r.signal || (r.exit_status != 0 && r.exit_status != 1)) require_ok(r, "tcpv --hash-compact");
+            const auto f = parse_tcpv_json(r);
+            // Fewer states than exact storage would be a fingerprint collision: possible (the
+            // report bounds its probability), so it is shown, not counted as a disagreement.
+            if (f.states != reference->states || f.transitions != reference->transitions)
+                commands.push_back("note: tcpv --hash-compact with " + std::to_string(threads) + " threads found " +
+                                   grouped(f.states) + " states (exact: " + grouped(reference->states) + ")");
+            if (k == 0 || r.seconds < best.seconds) {
+                best.tool = "tcpv";
+                best.config = "BFS hash-compact (-w" + std::to_string(std::min(w, 32)) + ")";
+                best.cores = threads;
+                best.states = f.states;
+                best.transitions = f.transitions;
+                best.seconds = r.seconds;
+                best.peak_rss_bytes = r.peak_rss_bytes;
+                best.command = command_text(argv);
+            }
+        }
+        commands.push_back("tcpv hash-compact, " + std::to_string(threads) + " thread(s):  " + best.command);
+        rows.push_back(best);
+    }
     int state_vector_bytes = 0;
     for (spin_mode mode : o.spin_modes) {
         const spin_setup s = setup_for(mode, state_vector_bytes);
