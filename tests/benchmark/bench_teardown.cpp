@@ -646,44 +646,58 @@ int run(const options& o) {
     std::vector<std::string> disagreements;
     const auto& p = o.params;
 
-    // tcpv first: its state count sizes SPIN's hash table.
+    // One tcpv configuration, once per thread count (best of --repeat): `extra` are its own
+    // options, `label` its name in the table. The first run is the reference for the counts.
     std::optional<tcpv_figures> reference;
-    for (unsigned threads : o.threads) {
-        measurement best;
-        for (int k = 0; k < o.repeat; ++k) {
-            std::vector<std::string> argv = {tcpv, "check", "teardown", "--set", "cap=" + std::to_string(p.cap),
-                                             "--set", "msl=" + std::to_string(p.msl), "--set",
-                                             "rto=" + std::to_string(p.rto), "--set",
-                                             "maxretx=" + std::to_string(p.maxretx), "--set",
-                                             "tw=" + std::to_string(p.tw), "--threads", std::to_string(threads),
-                                             "--json", "--quiet"};
-            const fs::path log = work / ("tcpv-t" + std::to_string(threads) + "-" + std::to_string(k + 1));
-            const auto r = run_child(argv, wd, log, o.timeout_seconds);
-            if (r.timed_out || r.signal || (r.exit_status != 0 && r.exit_status != 1))  // 1: violated
-                require_ok(r, "tcpv");
-            const auto f = parse_tcpv_json(r);
-            if (!reference) reference = f;
-            if (f.states != reference->states || f.transitions != reference->transitions ||
-                f.verdict != reference->verdict)
-                disagreements.push_back("tcpv with " + std::to_string(threads) + " threads found " + grouped(f.states) +
-                                        " states, " + grouped(f.transitions) + " transitions (" + f.verdict +
-                                        "), tcpv with " + std::to_string(o.threads.front()) + " found " +
-                                        grouped(reference->states) + ", " + grouped(reference->transitions) + " (" +
-                                        reference->verdict + ")");
-            if (k == 0 || r.seconds < best.seconds) {
-                best.tool = "tcpv";
-                best.config = "BFS";
-                best.cores = threads;
-                best.states = f.states;
-                best.transitions = f.transitions;
-                best.seconds = r.seconds;
-                best.peak_rss_bytes = r.peak_rss_bytes;
-                best.command = command_text(argv);
+    auto run_tcpv_rows = [&](const std::vector<std::string>& extra, const std::string& label, bool exact) {
+        for (unsigned threads : o.threads) {
+            measurement best;
+            for (int k = 0; k < o.repeat; ++k) {
+                std::vector<std::string> argv = {tcpv, "check", "teardown", "--set", "cap=" + std::to_string(p.cap),
+                                                 "--set", "msl=" + std::to_string(p.msl), "--set",
+                                                 "rto=" + std::to_string(p.rto), "--set",
+                                                 "maxretx=" + std::to_string(p.maxretx), "--set",
+                                                 "tw=" + std::to_string(p.tw), "--threads", std::to_string(threads)};
+                argv.insert(argv.end(), extra.begin(), extra.end());
+                argv.insert(argv.end(), {"--json", "--quiet"});
+                const fs::path log = work / ("tcpv" + std::string(exact ? "" : "-hc") + "-t" + std::to_string(threads) +
+                                             "-" + std::to_string(k + 1));
+                const auto r = run_child(argv, wd, log, o.timeout_seconds);
+                if (r.timed_out || r.signal || (r.exit_status != 0 && r.exit_status != 1))  // 1: violated
+                    require_ok(r, "tcpv");
+                const auto f = parse_tcpv_json(r);
+                if (!reference) reference = f;
+                if (f.states != reference->states || f.transitions != reference->transitions ||
+                    f.verdict != reference->verdict) {
+                    const std::string what = "tcpv " + label + " with " + std::to_string(threads) + " threads found " +
+                                             grouped(f.states) + " states, " + grouped(f.transitions) +
+                                             " transitions (" + f.verdict + "), exact storage found " +
+                                             grouped(reference->states) + ", " + grouped(reference->transitions) +
+                                             " (" + reference->verdict + ")";
+                    // Hash compaction may miss states (the report bounds the probability): shown,
+                    // not counted as a disagreement.
+                    if (exact)
+                        disagreements.push_back(what);
+                    else
+                        commands.push_back("note: " + what);
+                }
+                if (k == 0 || r.seconds < best.seconds) {
+                    best.tool = "tcpv";
+                    best.config = label;
+                    best.cores = threads;
+                    best.states = f.states;
+                    best.transitions = f.transitions;
+                    best.seconds = r.seconds;
+                    best.peak_rss_bytes = r.peak_rss_bytes;
+                    best.command = command_text(argv);
+                }
             }
+            commands.push_back("tcpv " + label + ", " + std::to_string(threads) + " thread(s):  " + best.command);
+            rows.push_back(best);
         }
-        commands.push_back("tcpv, " + std::to_string(threads) + " thread(s):  " + best.command);
-        rows.push_back(best);
-    }
+    };
+    // tcpv first: its state count sizes SPIN's hash table.
+    run_tcpv_rows({}, "BFS", true);
 
     // SPIN: the Promela twin, pan.c, one pan per configuration.
     const fs::path pml = work / "teardown.pml";
@@ -703,37 +717,9 @@ int run(const options& o) {
     const int w = std::clamp(static_cast<int>(std::ceil(std::log2(expected_states))) + 1, 10, 40);
 
     // tcpv with hash compaction in a table of the same 2^w slots (optional rows).
-    for (unsigned threads : o.hash_compact ? o.threads : std::vector<unsigned>{}) {
-        measurement best;
-        for (int k = 0; k < o.repeat; ++k) {
-            std::vector<std::string> argv = {tcpv, "check", "teardown", "--set", "cap=" + std::to_string(p.cap),
-                                             "--set", "msl=" + std::to_string(p.msl), "--set",
-                                             "rto=" + std::to_string(p.rto), "--set",
-                                             "maxretx=" + std::to_string(p.maxretx), "--set",
-                                             "tw=" + std::to_string(p.tw), "--threads", std::to_string(threads),
-                                             "--hash-compact", std::to_string(std::min(w, 32)), "--json", "--quiet"};
-            const fs::path log = work / ("tcpv-hc-t" + std::to_string(threads) + "-" + std::to_string(k + 1));
-            const auto r = run_child(argv, wd, log, o.timeout_seconds);
-            if (r.timed_out || r.signal || (r.exit_status != 0 && r.exit_status != 1)) require_ok(r, "tcpv --hash-compact");
-            const auto f = parse_tcpv_json(r);
-            // Fewer states than exact storage would be a fingerprint collision: possible (the
-            // report bounds its probability), so it is shown, not counted as a disagreement.
-            if (f.states != reference->states || f.transitions != reference->transitions)
-                commands.push_back("note: tcpv --hash-compact with " + std::to_string(threads) + " threads found " +
-                                   grouped(f.states) + " states (exact: " + grouped(reference->states) + ")");
-            if (k == 0 || r.seconds < best.seconds) {
-                best.tool = "tcpv";
-                best.config = "BFS hash-compact (-w" + std::to_string(std::min(w, 32)) + ")";
-                best.cores = threads;
-                best.states = f.states;
-                best.transitions = f.transitions;
-                best.seconds = r.seconds;
-                best.peak_rss_bytes = r.peak_rss_bytes;
-                best.command = command_text(argv);
-            }
-        }
-        commands.push_back("tcpv hash-compact, " + std::to_string(threads) + " thread(s):  " + best.command);
-        rows.push_back(best);
+    if (o.hash_compact) {
+        const std::string hc_w = std::to_string(std::min(w, 32));
+        run_tcpv_rows({"--hash-compact", hc_w}, "BFS hash-compact (-w" + hc_w + ")", false);
     }
     int state_vector_bytes = 0;
     for (spin_mode mode : o.spin_modes) {
