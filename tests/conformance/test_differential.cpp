@@ -1,0 +1,99 @@
+// The differential driver (include/tcpv/conformance.hpp) on TCP endpoints: the reference agrees
+// with itself (copied or replayed), and every mutant of it (a realistic bug) is caught, with a
+// shortest trace that shows both sides' outputs.
+#include <doctest/doctest.h>
+
+#include <tcpv/conformance.hpp>
+#include <tcpv/tcp/conformance.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace cf = tcpv::tcp::conformance;
+
+namespace {
+
+// The reference behind an adapter that cannot be copied, as a C stack with global state:
+// the driver must reset it and replay each path.
+class uncopyable_endpoint {
+public:
+    using input = cf::input;
+    using output = cf::output;
+    using observation = cf::observation;
+    uncopyable_endpoint() = default;
+    uncopyable_endpoint(const uncopyable_endpoint&) = delete;
+    uncopyable_endpoint& operator=(const uncopyable_endpoint&) = delete;
+    void reset() { e_.reset(); }
+    output apply(const input& in) { return e_.apply(in); }
+    [[nodiscard]] observation observe() const { return e_.observe(); }
+
+private:
+    cf::reference_endpoint<> e_;
+};
+static_assert(tcpv::conformance::adapter<uncopyable_endpoint>);
+static_assert(!std::copy_constructible<uncopyable_endpoint>);
+
+constexpr std::size_t depth = 12;
+
+}  // namespace
+
+TEST_CASE("differential: the reference agrees with itself, copied or replayed") {
+    cf::reference_endpoint<> impl;
+    const auto copied = tcpv::conformance::explore(impl, cf::reference_endpoint<>{}, cf::peer_environment{}, depth);
+    CHECK_FALSE(copied.found);
+    CHECK(copied.stats.states > 100);
+    CHECK(copied.stats.replayed == 0);
+    uncopyable_endpoint replayed_impl;
+    const auto replayed =
+        tcpv::conformance::explore(replayed_impl, cf::reference_endpoint<>{}, cf::peer_environment{}, depth);
+    CHECK_FALSE(replayed.found);
+    CHECK(replayed.stats.states == copied.stats.states);
+    CHECK(replayed.stats.steps == copied.stats.steps);
+    CHECK(replayed.stats.replayed > 0);
+    MESSAGE("reference states to depth ", depth, ": ", copied.stats.states, ", inputs ", copied.stats.steps);
+}
+
+TEST_CASE("differential: every mutant is caught, with a shortest trace") {
+    for (const cf::bug b : cf::all_bugs) {
+        CAPTURE(cf::bug_name(b));
+        cf::mutant_endpoint<> impl(b);
+        const auto start = std::chrono::steady_clock::now();
+        const auto r = tcpv::conformance::explore(impl, cf::reference_endpoint<>{}, cf::peer_environment{}, depth);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        REQUIRE(r.found);
+        const auto& d = *r.found;
+        CHECK_FALSE(d.steps.empty());
+        CHECK((d.what == "outputs differ" || d.what == "observations differ"));
+        // Shortest: one input fewer finds nothing.
+        cf::mutant_endpoint<> again(b);
+        CHECK_FALSE(tcpv::conformance::explore(again, cf::reference_endpoint<>{}, cf::peer_environment{},
+                                               d.steps.size() - 1)
+                        .found);
+        const std::string text = d.text();
+        CHECK(text.find("reference:") != std::string::npos);
+        CHECK(text.find("implementation:") != std::string::npos);
+        CHECK(text.find("<- " + d.what) != std::string::npos);
+        MESSAGE(cf::bug_name(b), ": caught after ", d.steps.size(), " inputs (", r.stats.steps, " explored, ", ms,
+                " ms), ", d.what, "\n", text);
+    }
+}
+
+TEST_CASE("differential: the last step of a caught mutant is where the bug lives") {
+    auto last_of = [](cf::bug b) {
+        cf::mutant_endpoint<> impl(b);
+        const auto r = tcpv::conformance::explore(impl, cf::reference_endpoint<>{}, cf::peer_environment{}, depth);
+        REQUIRE(r.found);
+        return r.found->steps.back();
+    };
+    const auto tw = last_of(cf::bug::no_time_wait);
+    CHECK(tw.reference_observation == "TIME-WAIT");
+    CHECK(tw.implementation_observation == "CLOSED");
+    const auto rst = last_of(cf::bug::rst_from_time_wait);
+    CHECK(rst.reference_observation == "TIME-WAIT");
+    CHECK(rst.implementation_output.find("RST") != std::string::npos);
+    const auto cw = last_of(cf::bug::close_wait_ignores_close);
+    CHECK(cw.input == "CLOSE");
+    CHECK(cw.implementation_output == "nothing");
+    CHECK(cw.reference_output.find("FIN") != std::string::npos);
+}
