@@ -115,6 +115,44 @@ std::string text_of(const T& v) {
 }
 }  // namespace detail
 
+/// The two sides after one more input: compares them and appends the step to `trace`.
+/// Returns what differs, or an empty string.
+template <adapter Impl, adapter Ref>
+std::string step_both(Impl& impl, Ref& ref, const typename Ref::input& in, std::vector<step_text>& trace) {
+    const auto ref_out = ref.apply(in);
+    const auto ref_obs = ref.observe();
+    step_text st{detail::text_of(in), detail::text_of(ref_out), "", detail::text_of(ref_obs), ""};
+    std::string what;
+    try {
+        const auto impl_out = impl.apply(in);
+        const auto impl_obs = impl.observe();
+        st.implementation_output = detail::text_of(impl_out);
+        st.implementation_observation = detail::text_of(impl_obs);
+        if (!(impl_out == ref_out))
+            what = "outputs differ";
+        else if (!(impl_obs == ref_obs))
+            what = "observations differ";
+    } catch (const std::exception& e) {
+        what = std::string("the implementation failed: ") + e.what();
+    }
+    trace.push_back(std::move(st));
+    return what;
+}
+
+/// Resets both sides and gives them `inputs` in order; the first disagreement, if any.
+template <adapter Impl, adapter Ref>
+    requires std::same_as<typename Impl::input, typename Ref::input>
+std::optional<disagreement> replay(Impl& impl, Ref& ref, const std::vector<typename Ref::input>& inputs) {
+    impl.reset();
+    ref.reset();
+    std::vector<step_text> trace;
+    for (const auto& in : inputs) {
+        std::string what = step_both(impl, ref, in, trace);
+        if (!what.empty()) return disagreement{std::move(trace), std::move(what)};
+    }
+    return std::nullopt;
+}
+
 /// Explores the reference breadth-first from its initial condition, to `depth` inputs, giving
 /// every input the environment offers to both sides and comparing outputs and observations.
 template <adapter Impl, reference Ref, class Env>
@@ -186,26 +224,10 @@ exploration_result explore(Impl& impl, Ref ref, const Env& env, std::size_t dept
         if (n.path.size() >= depth) continue;
         for (const input& in : env.inputs(n.ref)) {
             Ref r = n.ref;
-            const auto ref_out = r.apply(in);
-            const auto ref_obs = r.observe();
             Impl& i = restore(n);
             ++result.stats.steps;
-            step_text st{detail::text_of(in), detail::text_of(ref_out), "", detail::text_of(ref_obs), ""};
-            std::string what;
-            try {
-                const auto impl_out = i.apply(in);
-                const auto impl_obs = i.observe();
-                st.implementation_output = detail::text_of(impl_out);
-                st.implementation_observation = detail::text_of(impl_obs);
-                if (!(impl_out == ref_out))
-                    what = "outputs differ";
-                else if (!(impl_obs == ref_obs))
-                    what = "observations differ";
-            } catch (const std::exception& e) {
-                what = std::string("the implementation failed: ") + e.what();
-            }
             std::vector<step_text> trace = n.trace;
-            trace.push_back(std::move(st));
+            std::string what = step_both(i, r, in, trace);
             if (!what.empty()) {
                 result.found = disagreement{std::move(trace), std::move(what)};
                 return result;
@@ -219,6 +241,37 @@ exploration_result explore(Impl& impl, Ref ref, const Env& env, std::size_t dept
         }
     }
     return result;
+}
+
+/// The shortest input sequence to each distinct reference state, breadth-first to `depth`
+/// (the initial state's is empty): starting points for random runs that would rarely get deep
+/// on their own.
+template <reference Ref, class Env>
+std::vector<std::vector<typename Ref::input>> reference_paths(Ref ref, const Env& env, std::size_t depth,
+                                                              std::size_t max_paths = 100000) {
+    using input = typename Ref::input;
+    using key_t = std::remove_cvref_t<decltype(ref.key())>;
+    ref.reset();
+    std::vector<std::vector<input>> paths{{}};
+    std::deque<std::pair<Ref, std::size_t>> frontier;  // a state and the index of its path
+    std::unordered_set<key_t> seen{ref.key()};
+    frontier.emplace_back(ref, 0);
+    while (!frontier.empty() && paths.size() < max_paths) {
+        auto [r, at] = std::move(frontier.front());
+        frontier.pop_front();
+        if (paths[at].size() >= depth) continue;
+        for (const input& in : env.inputs(r)) {
+            Ref next = r;
+            (void)next.apply(in);
+            if (!seen.insert(next.key()).second) continue;
+            std::vector<input> p = paths[at];
+            p.push_back(in);
+            paths.push_back(std::move(p));
+            frontier.emplace_back(std::move(next), paths.size() - 1);
+            if (paths.size() >= max_paths) break;
+        }
+    }
+    return paths;
 }
 
 }  // namespace tcpv::conformance
