@@ -41,6 +41,8 @@
 #include <unordered_set>
 #include <utility>
 #include <variant>
+
+#include "detail/json.hpp"
 #include <vector>
 
 namespace tcpv::conformance {
@@ -73,10 +75,27 @@ struct step_text {
 };
 
 /// The first disagreement: the inputs from the initial condition, the last of which made the
-/// two sides differ, and what differed.
+/// two sides differ, what each side did at each step, and what differed.
+template <class Input>
 struct disagreement {
-    std::vector<step_text> steps;
+    std::vector<Input> inputs;
+    std::vector<step_text> steps;  ///< one per input, printed
     std::string what;  ///< "outputs differ", "observations differ", or the implementation's error
+
+    /// As JSON: {"what", "steps": [{"input", "reference": {"output", "state"},
+    /// "implementation": {"output", "state"}}...]}.
+    [[nodiscard]] std::string json() const {
+        std::string out = "{\"what\":" + tcpv::detail::json_quote(what) + ",\"steps\":[";
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const auto& s = steps[i];
+            out += std::string(i ? "," : "") + "{\"input\":" + tcpv::detail::json_quote(s.input) +
+                   ",\"reference\":{\"output\":" + tcpv::detail::json_quote(s.reference_output) +
+                   ",\"state\":" + tcpv::detail::json_quote(s.reference_observation) +
+                   "},\"implementation\":{\"output\":" + tcpv::detail::json_quote(s.implementation_output) +
+                   ",\"state\":" + tcpv::detail::json_quote(s.implementation_observation) + "}}";
+        }
+        return out + "]}";
+    }
 
     /// The trace as a table, one line per step (the last marked "<- differs").
     [[nodiscard]] std::string text() const {
@@ -101,8 +120,9 @@ struct exploration_stats {
 
 /// The outcome: the first disagreement (at the smallest depth, in the environment's input
 /// order), or none within the bound.
+template <class Input>
 struct exploration_result {
-    std::optional<disagreement> found;
+    std::optional<disagreement<Input>> found;
     exploration_stats stats;
 };
 
@@ -142,13 +162,16 @@ std::string step_both(Impl& impl, Ref& ref, const typename Ref::input& in, std::
 /// Resets both sides and gives them `inputs` in order; the first disagreement, if any.
 template <adapter Impl, adapter Ref>
     requires std::same_as<typename Impl::input, typename Ref::input>
-std::optional<disagreement> replay(Impl& impl, Ref& ref, const std::vector<typename Ref::input>& inputs) {
+std::optional<disagreement<typename Ref::input>> replay(Impl& impl, Ref& ref,
+                                                       const std::vector<typename Ref::input>& inputs) {
     impl.reset();
     ref.reset();
     std::vector<step_text> trace;
-    for (const auto& in : inputs) {
-        std::string what = step_both(impl, ref, in, trace);
-        if (!what.empty()) return disagreement{std::move(trace), std::move(what)};
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        std::string what = step_both(impl, ref, inputs[k], trace);
+        if (!what.empty())
+            return disagreement<typename Ref::input>{{inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(k) + 1},
+                                                     std::move(trace), std::move(what)};
     }
     return std::nullopt;
 }
@@ -162,7 +185,7 @@ template <adapter Impl, reference Ref, class Env>
              requires(const Env& env, const Ref& r) {
                  { env.inputs(r) } -> std::convertible_to<std::vector<typename Ref::input>>;
              }
-exploration_result explore(Impl& impl, Ref ref, const Env& env, std::size_t depth) {
+exploration_result<typename Ref::input> explore(Impl& impl, Ref ref, const Env& env, std::size_t depth) {
     using input = typename Ref::input;
     constexpr bool snapshots = std::copy_constructible<Impl>;
     // What identifies a state of the exploration: the reference's key, and the implementation's
@@ -192,7 +215,7 @@ exploration_result explore(Impl& impl, Ref ref, const Env& env, std::size_t dept
         std::vector<input> path;     // from the initial condition
         std::vector<step_text> trace;
     };
-    exploration_result result;
+    exploration_result<input> result;
     result.stats.depth = depth;
     ref.reset();
     impl.reset();
@@ -229,7 +252,9 @@ exploration_result explore(Impl& impl, Ref ref, const Env& env, std::size_t dept
             std::vector<step_text> trace = n.trace;
             std::string what = step_both(i, r, in, trace);
             if (!what.empty()) {
-                result.found = disagreement{std::move(trace), std::move(what)};
+                std::vector<input> inputs = n.path;
+                inputs.push_back(in);
+                result.found = disagreement<input>{std::move(inputs), std::move(trace), std::move(what)};
                 return result;
             }
             if (!seen.insert({r.key(), impl_part(i)}).second) continue;

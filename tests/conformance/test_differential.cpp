@@ -6,7 +6,11 @@
 #include <tcpv/conformance.hpp>
 #include <tcpv/tcp/conformance.hpp>
 
+#include "../support/run_program.hpp"
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <string>
 
@@ -96,4 +100,40 @@ TEST_CASE("differential: the last step of a caught mutant is where the bug lives
     CHECK(cw.input == "CLOSE");
     CHECK(cw.implementation_output == "nothing");
     CHECK(cw.reference_output.find("FIN") != std::string::npos);
+}
+
+TEST_CASE("differential: a disagreement exported as JSON and as a regression test that compiles and replays") {
+    cf::mutant_endpoint<> impl(cf::bug::close_wait_ignores_close);
+    const auto r = tcpv::conformance::explore(impl, cf::reference_endpoint<>{}, cf::peer_environment{}, depth);
+    REQUIRE(r.found);
+    const auto& d = *r.found;
+    CHECK(d.inputs.size() == d.steps.size());
+    // JSON: parsed back by tcpv's own strict reader.
+    const auto json = tcpv::detail::parse_json(d.json());  // throws on malformed JSON
+    CHECK(json.kind == tcpv::detail::json_value::type::object);
+    CHECK(d.json().find("\"what\":\"outputs differ\"") != std::string::npos);
+    CHECK(d.json().find("\"implementation\":{\"output\":\"nothing\",\"state\":\"LAST-ACK\"}") != std::string::npos);
+    // The regression test: fails on the buggy adapter, passes on the reference.
+    const std::string dir = std::string(TCPV_BINARY_DIR) + "/conformance_regression";
+    std::filesystem::create_directories(dir);
+    const std::string source = dir + "/regression.cpp", program = dir + "/regression";
+    {
+        std::ofstream f(source);
+        f << "#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN\n#include <doctest/doctest.h>\n"
+          << "#include <tcpv/conformance.hpp>\n#include <tcpv/tcp/conformance.hpp>\n"
+          << "struct buggy : tcpv::tcp::conformance::mutant_endpoint<> {\n"
+          << "    buggy() : mutant_endpoint(tcpv::tcp::conformance::bug::close_wait_ignores_close) {}\n};\n"
+          << cf::regression_test(d, "buggy", "regression: still buggy")
+          << cf::regression_test(d, "reference_endpoint<>", "regression: fixed");
+    }
+    const auto compiled = tcpv_test::run_program({TCPV_CXX_COMPILER, "-std=c++20", "-I" + std::string(TCPV_SOURCE_DIR) + "/include",
+                                                  "-I" + std::string(TCPV_SOURCE_DIR) + "/models", source, "-o", program},
+                                                 300);
+    CAPTURE(compiled.err);
+    REQUIRE(compiled.status == 0);
+    const auto ran = tcpv_test::run_program({program}, 60);
+    CAPTURE(ran.out);
+    CHECK(ran.status != 0);
+    CHECK(ran.out.find("regression: still buggy") != std::string::npos);
+    CHECK(ran.out.find("test cases: 2 | 1 passed | 1 failed") != std::string::npos);
 }

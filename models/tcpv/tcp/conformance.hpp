@@ -22,6 +22,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tcpv::tcp::conformance {
@@ -141,6 +142,50 @@ struct peer_environment {
         return in;
     }
 };
+
+/// C++ that makes `in` again (regression tests written by regression_test()).
+inline std::string to_cpp(const input& in) {
+    static constexpr std::string_view calls[] = {"open_active", "open_passive", "send", "close", "shutdown", "abort"};
+    switch (in.what) {
+        case input::kind::call: {
+            const auto c = static_cast<std::size_t>(in.call);
+            return c < std::size(calls) ? "input::user(event_id::" + std::string(calls[c]) + ")"
+                                        : "input::user(static_cast<event_id>(" + std::to_string(c) + "))";
+        }
+        case input::kind::arrival: {
+            std::string flags;
+            for (const auto& [bit, name] : {std::pair{SYN, "SYN"}, {ACK, "ACK"}, {FIN, "FIN"}, {RST, "RST"}})
+                if (in.seg.has(bit)) flags += (flags.empty() ? "" : " | ") + std::string(name);
+            if (flags.empty()) flags = "0";
+            const segment& s = in.seg;
+            return "input::arrive(segment{" + flags + ", " + std::to_string(s.seq) + ", " + std::to_string(s.ack) + ", " +
+                   std::to_string(s.len) + ", " + std::to_string(s.tsval) + ", " + std::to_string(s.incarnation) + "})";
+        }
+        case input::kind::tick: return "input::time()";
+    }
+    return "input::time()";
+}
+
+/// The source of a doctest case that replays a disagreement's inputs on `adapter_type` and the
+/// reference (default configuration) and fails while they still disagree: paste it into the
+/// stack's test suite to keep the bug fixed.
+template <class Disagreement>
+std::string regression_test(const Disagreement& d, std::string_view adapter_type, std::string_view name) {
+    std::string out = "// Found by tcpv (" + d.what + "). The reference's answers, step by step:\n";
+    for (std::size_t i = 0; i < d.steps.size(); ++i)
+        out += "//   " + std::to_string(i + 1) + ". " + d.steps[i].input + "  ->  " + d.steps[i].reference_output +
+               ", " + d.steps[i].reference_observation + "\n";
+    std::string quoted;
+    for (const char c : name) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    out += "TEST_CASE(\"" + quoted + "\") {\n";
+    out += "    using namespace tcpv::tcp;\n    using namespace tcpv::tcp::conformance;\n";
+    out += "    " + std::string(adapter_type) + " impl;\n    reference_endpoint<> ref;\n";
+    out += "    const std::vector<input> inputs = {\n";
+    for (const auto& in : d.inputs) out += "        " + to_cpp(in) + ",\n";
+    out += "    };\n    const auto d = tcpv::conformance::replay(impl, ref, inputs);\n";
+    out += "    CHECK_MESSAGE(!d, (d ? d->text() : std::string()));\n}\n";
+    return out;
+}
 
 /// Realistic bugs, one per mutant (what a stack author could get wrong in connection release).
 enum class bug : std::uint8_t {

@@ -28,6 +28,7 @@ struct suite_options {
     std::size_t depth = 10;       ///< differential exploration: inputs from a fresh endpoint
     int max_inputs = 40;          ///< random suite: the longest input sequence
     peer_environment environment{};
+    std::string adapter_name = "my_adapter";  ///< spelled in the regression tests the suite prints
 };
 
 /// The input that `choice` (a random number) selects for an endpoint in the reference's
@@ -67,11 +68,14 @@ void random_run(Impl& impl, const suite_options& o, const std::vector<std::vecto
     impl.reset();
     ref.reset();
     std::vector<tcpv::conformance::step_text> trace;
+    std::vector<input> given;
     auto one = [&](const input& in) {
+        given.push_back(in);
         const std::string what = tcpv::conformance::step_both(impl, ref, in, trace);
         if (!what.empty()) {
-            const tcpv::conformance::disagreement d{trace, what};
-            RC_FAIL("first disagreement (" + what + "):\n" + d.text());
+            const tcpv::conformance::disagreement<input> d{given, trace, what};
+            RC_FAIL("first disagreement (" + what + "):\n" + d.text() + "\nas a regression test:\n" +
+                    regression_test(d, o.adapter_name, "regression: " + what));
         }
     };
     const auto start = static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(starts.size())));
@@ -99,7 +103,8 @@ void check_differential(Impl& impl, const suite_options& o) {
     }                                                                                                \
     DOCTEST_TEST_CASE(name ": random inputs against the reference") {                                \
         Adapter impl;                                                                                \
-        const ::tcpv::tcp::conformance::suite_options id = options;                                  \
+        ::tcpv::tcp::conformance::suite_options id = options;                                        \
+        id.adapter_name = #Adapter;                                                                  \
         const auto starts = ::tcpv::tcp::conformance::random_starts(id);                             \
         ::tcpv::testing::check(name ": random inputs",                                               \
                                [&] { ::tcpv::tcp::conformance::random_run(impl, id, starts); });     \
