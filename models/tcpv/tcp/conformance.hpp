@@ -197,6 +197,12 @@ enum class bug : std::uint8_t {
     fin_wait_1_ignores_fin_ack,  ///< FIN-WAIT-1 drops a FIN+ACK that acknowledges its FIN
     no_challenge_ack,            ///< an in-window RST not at RCV.NXT is dropped silently
     close_wait_ignores_close,    ///< CLOSE in CLOSE-WAIT sends no FIN
+    syn_in_time_wait_reopens,    ///< a SYN in TIME-WAIT is answered with SYN+ACK (no RFC 5961 challenge ACK)
+    fin_wait_2_ignores_fin,      ///< FIN-WAIT-2 drops the peer's FIN (no ACK, no TIME-WAIT)
+    closing_ignores_ack,         ///< CLOSING stays on the ACK of its FIN
+    no_ack_for_old_segment,      ///< an unacceptable (old) segment is dropped without an ACK
+    abort_sends_no_rst,          ///< ABORT of a synchronized connection sends no RST
+    fin_wait_1_ignores_ack,      ///< FIN-WAIT-1 stays on the ACK of its FIN
 };
 inline constexpr bug all_bugs[] = {bug::no_time_wait,
                                    bug::time_wait_not_restarted,
@@ -205,7 +211,13 @@ inline constexpr bug all_bugs[] = {bug::no_time_wait,
                                    bug::rst_accepted_out_of_window,
                                    bug::fin_wait_1_ignores_fin_ack,
                                    bug::no_challenge_ack,
-                                   bug::close_wait_ignores_close};
+                                   bug::close_wait_ignores_close,
+                                   bug::syn_in_time_wait_reopens,
+                                   bug::fin_wait_2_ignores_fin,
+                                   bug::closing_ignores_ack,
+                                   bug::no_ack_for_old_segment,
+                                   bug::abort_sends_no_rst,
+                                   bug::fin_wait_1_ignores_ack};
 inline constexpr std::string_view bug_name(bug b) noexcept {
     constexpr std::string_view names[] = {"no TIME-WAIT",
                                           "TIME-WAIT not restarted by a retransmitted FIN",
@@ -214,7 +226,13 @@ inline constexpr std::string_view bug_name(bug b) noexcept {
                                           "RST accepted out of window",
                                           "FIN-WAIT-1 ignores FIN+ACK",
                                           "no challenge ACK for an in-window RST",
-                                          "CLOSE in CLOSE-WAIT sends no FIN"};
+                                          "CLOSE in CLOSE-WAIT sends no FIN",
+                                          "SYN in TIME-WAIT reopens without a challenge ACK",
+                                          "FIN-WAIT-2 ignores FIN",
+                                          "CLOSING ignores the ACK of its FIN",
+                                          "no ACK for an old segment",
+                                          "ABORT sends no RST",
+                                          "FIN-WAIT-1 ignores the ACK of its FIN"};
     return names[static_cast<std::size_t>(b)];
 }
 
@@ -258,6 +276,41 @@ public:
                 break;
             case bug::no_challenge_ack:
                 if (arrival && classify(before, in.seg, c) == event_id::rcv_rst_in_window) return {};
+                break;
+            case bug::syn_in_time_wait_reopens:
+                if (before.st == state_id::time_wait && arrival && in.seg.has(SYN) && !in.seg.has(ACK) &&
+                    !in.seg.has(RST)) {
+                    t.st = state_id::syn_received;
+                    t.irs = in.seg.seq;
+                    t.rcv_nxt = seq_add(in.seg.seq, 1);
+                    output o;
+                    o.count = 1;
+                    o.sent[0] = tcp::detail::make(t, SYN | ACK, t.snd_nxt, t.rcv_nxt);
+                    return o;
+                }
+                break;
+            case bug::fin_wait_2_ignores_fin:
+                if (before.st == state_id::fin_wait_2 && arrival && !in.seg.has(RST) &&
+                    (classify(before, in.seg, c) == event_id::rcv_fin ||
+                     classify(before, in.seg, c) == event_id::rcv_fin_ack_of_fin))
+                    return {};
+                break;
+            case bug::closing_ignores_ack:
+                if (before.st == state_id::closing && arrival && classify(before, in.seg, c) == event_id::rcv_ack_of_fin)
+                    return {};
+                break;
+            case bug::no_ack_for_old_segment:
+                if (arrival && classify(before, in.seg, c) == event_id::rcv_unacceptable) return {};
+                break;
+            case bug::abort_sends_no_rst:
+                if (in.what == input::kind::call && in.call == event_id::abort) {
+                    (void)base::apply(in);
+                    return {};
+                }
+                break;
+            case bug::fin_wait_1_ignores_ack:
+                if (before.st == state_id::fin_wait_1 && arrival && classify(before, in.seg, c) == event_id::rcv_ack_of_fin)
+                    return {};
                 break;
             case bug::close_wait_ignores_close:
                 if (before.st == state_id::close_wait && in.what == input::kind::call && in.call == event_id::close) {
