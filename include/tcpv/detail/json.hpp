@@ -56,6 +56,8 @@ inline std::string json_number(double v) {
 
 namespace tcpv::detail {
 
+struct json_member;
+
 /// A JSON value. Numbers are kept as double and as their source text.
 struct json_value {
     enum class type { null, boolean, number, string, array, object };
@@ -64,15 +66,26 @@ struct json_value {
     double number = 0;
     std::string text;  ///< string value, or the number's source text
     std::vector<json_value> items;
-    std::vector<std::pair<std::string, json_value>> members;  ///< in file order
+    std::vector<json_member> members;  ///< in file order
     std::size_t line = 1;                                     ///< where the value starts
 
-    [[nodiscard]] const json_value* get(std::string_view key) const {
-        for (const auto& [k, v] : members)
-            if (k == key) return &v;
-        return nullptr;
-    }
+    /// The member named `key` of an object, or nullptr.
+    [[nodiscard]] const json_value* get(std::string_view key) const;
 };
+
+/// One "key": value of an object. (A struct, not a std::pair: libstdc++'s pair asks whether
+/// json_value is default-constructible while json_value is still incomplete, which clang
+/// rejects.)
+struct json_member {
+    std::string key;
+    json_value value;
+};
+
+inline const json_value* json_value::get(std::string_view key) const {
+    for (const auto& [k, v] : members)
+        if (k == key) return &v;
+    return nullptr;
+}
 
 /// A JSON syntax error; what() reads "line L, column C: problem".
 struct json_error : std::runtime_error {
@@ -142,9 +155,9 @@ private:
                 if (i_ >= s_.size() || s_[i_] != '"') fail("expected a string as object key");
                 std::string key = string();
                 for (const auto& m : v.members)
-                    if (m.first == key) fail("duplicate key \"" + key + "\"");
+                    if (m.key == key) fail("duplicate key \"" + key + "\"");
                 expect(':', "after an object key");
-                v.members.emplace_back(std::move(key), value(depth + 1));
+                v.members.push_back(json_member{std::move(key), value(depth + 1)});
             } while (eat(','));
             expect('}', "to close an object (or a missing ',')");
         } else if (c == '[') {

@@ -30,13 +30,32 @@
 
 #include <optional>
 #include <ostream>
+#include <version>
+#if defined(__cpp_lib_source_location)
 #include <source_location>
+#endif
 #include <sstream>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 namespace tcpv::testing {
+
+/// Where a check was called from: std::source_location, or (clang 14 with libstdc++ has no
+/// std::source_location) the same built-ins it is made of.
+#if defined(__cpp_lib_source_location)
+using source_location = std::source_location;
+#else
+struct source_location {
+    static constexpr source_location current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) noexcept {
+        return {file, line};
+    }
+    [[nodiscard]] constexpr const char* file_name() const noexcept { return file_; }
+    [[nodiscard]] constexpr unsigned line() const noexcept { return line_; }
+    const char* file_ = "";
+    unsigned line_ = 0;
+};
+#endif
 
 namespace detail {
 
@@ -121,7 +140,7 @@ std::optional<std::string> run_property(const std::string& description, Testable
 /// Use inside a doctest TEST_CASE. Returns whether the property held.
 template <typename Testable>
 bool check(const std::string& description, Testable&& testable,
-           std::source_location where = std::source_location::current()) {
+           source_location where = source_location::current()) {
     const std::optional<std::string> failure =
         run_property(description, std::forward<Testable>(testable));
     if (failure)
