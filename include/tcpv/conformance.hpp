@@ -22,10 +22,10 @@
 /// so an implementation whose hidden state (a timer, say) has drifted from the reference's is
 /// followed further; without it, two paths to one reference state with equal observations of
 /// the implementation are taken as one, and what differs only inside the implementation can
-/// be missed (the random suite covers that). The implementation is copied to explore (a snapshot) when it is copyable, and
-/// otherwise reset and replayed along the path to each state, so an adapter around a C stack with
-/// global state needs no copy. The environment says which inputs are possible:
-/// `std::vector<input> inputs(const Reference&) const`.
+/// be missed (the random suite covers that). The implementation is copied at each state (a
+/// snapshot) when it is copyable, and otherwise reset and replayed along the path to each
+/// state, so an adapter around a C stack with global state needs no copy. The environment says
+/// which inputs are possible: `std::vector<input> inputs(const Reference&) const`.
 
 #include <concepts>
 #include <cstddef>
@@ -187,7 +187,7 @@ template <adapter Impl, reference Ref, class Env>
              }
 exploration_result<typename Ref::input> explore(Impl& impl, Ref ref, const Env& env, std::size_t depth) {
     using input = typename Ref::input;
-    constexpr bool snapshots = std::copy_constructible<Impl>;
+    constexpr bool snapshots = std::copyable<Impl>;  // copied and assigned back at each state
     // What identifies a state of the exploration: the reference's key, and the implementation's
     // key when it has one, else its observation (printed).
     using ref_key = std::remove_cvref_t<decltype(ref.key())>;
