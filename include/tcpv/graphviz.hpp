@@ -25,6 +25,7 @@
 #include <fcntl.h>
 
 #include "checker.hpp"
+#include "conformance.hpp"
 
 namespace tcpv::graphviz {
 
@@ -146,6 +147,41 @@ inline int run_program(const std::vector<std::string>& argv, const char* out_pat
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 }  // namespace detail
+
+/// A conformance disagreement (conformance.hpp) as a message sequence chart: three lifelines
+/// (the environment, the reference, the implementation), one row per input, each side's box
+/// showing what it sent and the state it was then in; the row where they differ is red.
+template <class Input>
+std::string message_sequence_chart(const conformance::disagreement<Input>& d, const std::string& title = {}) {
+    std::ostringstream os;
+    os << "digraph msc {\n"
+       << "  graph [rankdir=TB, nodesep=0.6, ranksep=0.25, fontname=\"Helvetica\", labelloc=t, label="
+       << quote(title.empty() ? "first disagreement: " + d.what : title) << "];\n"
+       << "  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n"
+       << "  { rank=same; env [shape=plaintext, label=\"environment\"]; ref [shape=plaintext, label=\"reference\"];"
+          " impl [shape=plaintext, label=\"implementation\"]; }\n";
+    for (std::size_t i = 0; i < d.steps.size(); ++i) {
+        const auto& s = d.steps[i];
+        const bool last = i + 1 == d.steps.size();
+        const std::string n = std::to_string(i);
+        const std::string hot = last ? ", color=red, fontcolor=red, penwidth=2" : "";
+        os << "  { rank=same; e" << n << " [shape=plaintext, label=" << quote(std::to_string(i + 1) + ". " + s.input)
+           << "]; r" << n << " [shape=box, style=rounded, label=" << quote("sends " + s.reference_output + "\n" + s.reference_observation)
+           << "]; m" << n << " [shape=box, style=rounded, label="
+           << quote("sends " + s.implementation_output + "\n" + s.implementation_observation) << hot << "]; }\n";
+        os << "  e" << n << " -> r" << n << " [arrowsize=0.6];\n";
+        os << "  r" << n << " -> m" << n << " [style=dotted, arrowhead=none" << (last ? ", color=red, label=" + quote(d.what) : "")
+           << "];\n";
+        const std::string prev = i == 0 ? "" : std::to_string(i - 1);
+        for (const char* lane : {"e", "r", "m"}) {  // the lifelines, top to bottom
+            const std::string from = i == 0 ? std::string(lane[0] == 'e' ? "env" : lane[0] == 'r' ? "ref" : "impl")
+                                            : std::string(lane) + prev;
+            os << "  " << from << " -> " << lane << n << " [style=dashed, arrowhead=none, color=gray];\n";
+        }
+    }
+    os << "}\n";
+    return os.str();
+}
 
 /// Whether the `dot` program can be run.
 inline bool dot_available() { return detail::run_program({dot_program(), "-V"}, "/dev/null", "/dev/null") == 0; }

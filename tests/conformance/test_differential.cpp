@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <tcpv/conformance.hpp>
+#include <tcpv/graphviz.hpp>
 #include <tcpv/tcp/conformance.hpp>
 
 #include "../support/run_program.hpp"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <string>
 
@@ -136,4 +138,22 @@ TEST_CASE("differential: a disagreement exported as JSON and as a regression tes
     CHECK(ran.status != 0);
     CHECK(ran.out.find("regression: still buggy") != std::string::npos);
     CHECK(ran.out.find("test cases: 2 | 1 passed | 1 failed") != std::string::npos);
+}
+
+TEST_CASE("differential: a disagreement as a message sequence chart that dot renders") {
+    cf::mutant_endpoint<> impl(cf::bug::rst_from_time_wait);
+    const auto r = tcpv::conformance::explore(impl, cf::reference_endpoint<>{}, cf::peer_environment{}, depth);
+    REQUIRE(r.found);
+    const std::string dot = tcpv::graphviz::message_sequence_chart(*r.found);
+    CHECK(dot == tcpv::graphviz::message_sequence_chart(*r.found));  // deterministic
+    CHECK(dot.find("first disagreement: outputs differ") != std::string::npos);
+    CHECK(dot.find("color=red") != std::string::npos);
+    CHECK(dot.find("TIME-WAIT") != std::string::npos);
+    const std::string svg = std::string(TCPV_BINARY_DIR) + "/conformance_regression/chart.svg";
+    std::filesystem::create_directories(std::string(TCPV_BINARY_DIR) + "/conformance_regression");
+    CHECK(tcpv::graphviz::render(dot, svg).empty());
+    std::ifstream in(svg);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text.find("<svg") != std::string::npos);
+    CHECK(text.find("implementation") != std::string::npos);
 }
