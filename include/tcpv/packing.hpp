@@ -155,6 +155,14 @@ public:
     }
     [[nodiscard]] constexpr unsigned bits() const noexcept { return bits_; }
 
+    /// What `symbol` at `position` (0-based) adds to the rank: C(symbol + j - 1, j) with j the
+    /// elements from `position` on. Increasing in `symbol`; 0 for symbol 0. A codec that ranks
+    /// by table lookups (a model's packer) builds its tables from this.
+    [[nodiscard]] constexpr std::uint64_t term(unsigned position, unsigned symbol) const noexcept {
+        const unsigned j = size_ - position;
+        return detail::binomials.c[symbol + j - 1][j];
+    }
+
     /// The rank of the non-increasing sequence `desc[0..size)`; throws packing_error when the
     /// sequence is not non-increasing or holds a symbol out of range.
     [[nodiscard, gnu::always_inline]] std::uint64_t rank(const std::uint8_t* desc) const {
@@ -165,9 +173,8 @@ public:
             if (x > prev) [[unlikely]]
                 detail::throw_packing_error("multiset_codec::rank needs a non-increasing sequence of symbols below " +
                                             std::to_string(symbols_));
-            if (x == 0) break;  // the rest are 0 too, and a 0 adds C(j - 1, j) = 0
-            const unsigned j = size_ - i;  // elements left, this one included
-            r += detail::binomials.c[x + j - 1][j];
+            if (x == 0) break;  // the rest are 0 too, and a 0 adds nothing
+            r += term(i, x);
             prev = x;
         }
         return r;
@@ -180,18 +187,17 @@ public:
                 for (; i < size_; ++i) desc[i] = 0;
                 return;
             }
-            const unsigned j = size_ - i;
-            // The largest x <= hi with C(x + j - 1, j) <= r (C is increasing in x).
+            // The largest x <= hi whose term fits in r (terms grow with x).
             unsigned lo = 0, top = hi;
             while (lo < top) {
                 const unsigned mid = (lo + top + 1) / 2;
-                if (detail::binomials.c[mid + j - 1][j] <= r)
+                if (term(i, mid) <= r)
                     lo = mid;
                 else
                     top = mid - 1;
             }
             desc[i] = static_cast<std::uint8_t>(lo);
-            r -= detail::binomials.c[lo + j - 1][j];
+            r -= term(i, lo);
             hi = lo;
         }
     }

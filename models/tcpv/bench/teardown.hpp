@@ -142,14 +142,14 @@ struct teardown {
                 for (std::uint8_t t = 0; t < timers_; ++t)
                     for (std::uint8_t r = 0; r < retries_; ++r)
                         for (std::uint8_t e = 0; e <= GIVEUP; ++e) endpoints_[code({st, t, r, e})] = {st, t, r, e};
-            // Channel rank = sum over positions k of term_[k][segment byte]: C(symbol + j - 1, j)
-            // with j = cap - k elements from k on (the combinatorial number system); an empty
-            // slot adds 0, a segment past cap or with an impossible age adds too_big.
+            // Channel rank = sum over positions k of term_[k][segment byte], multiset_codec's
+            // rank as table lookups; an empty slot adds 0, a segment past cap or with an
+            // impossible age adds too_big.
             for (auto& row : term_) row.fill(too_big);
             for (int k = 0; k < max_cap; ++k) term_[k][0] = 0;
             for (int k = 0; k < cap_; ++k) {
-                const int j = cap_ - k;
-                for (int sym = 0; sym < symbols_; ++sym) by_symbol_[k][sym] = detail::binomials.c[sym + j - 1][j];
+                for (int sym = 0; sym < symbols_; ++sym)
+                    by_symbol_[k][sym] = channels.term(static_cast<unsigned>(k), static_cast<unsigned>(sym));
                 for (int kind = F; kind <= R; ++kind)
                     for (int age = 0; age <= m.msl; ++age) term_[k][seg(kind, age)] = by_symbol_[k][symbol(kind, age, m.msl)];
             }
