@@ -249,6 +249,8 @@ public:
         const auto& c = this->cfg_;
         const tcb before = t;
         const bool arrival = in.what == input::kind::arrival;
+        // How the reference classifies an arriving segment (rcv_no_ack stands for "no segment").
+        const event_id seen = arrival ? classify(before, in.seg, c) : event_id::rcv_no_ack;
         switch (bug_) {
             case bug::rst_from_time_wait:
                 if (before.st == state_id::time_wait && arrival && !in.seg.has(RST)) {
@@ -271,11 +273,11 @@ public:
                     return base::sent(step<Table>(t, event_id::rcv_rst, in.seg, c));
                 break;
             case bug::fin_wait_1_ignores_fin_ack:
-                if (before.st == state_id::fin_wait_1 && arrival && classify(before, in.seg, c) == event_id::rcv_fin_ack_of_fin)
+                if (before.st == state_id::fin_wait_1 && seen == event_id::rcv_fin_ack_of_fin)
                     return {};
                 break;
             case bug::no_challenge_ack:
-                if (arrival && classify(before, in.seg, c) == event_id::rcv_rst_in_window) return {};
+                if (seen == event_id::rcv_rst_in_window) return {};
                 break;
             case bug::syn_in_time_wait_reopens:
                 if (before.st == state_id::time_wait && arrival && in.seg.has(SYN) && !in.seg.has(ACK) &&
@@ -290,17 +292,15 @@ public:
                 }
                 break;
             case bug::fin_wait_2_ignores_fin:
-                if (before.st == state_id::fin_wait_2 && arrival && !in.seg.has(RST) &&
-                    (classify(before, in.seg, c) == event_id::rcv_fin ||
-                     classify(before, in.seg, c) == event_id::rcv_fin_ack_of_fin))
+                if (before.st == state_id::fin_wait_2 && (seen == event_id::rcv_fin || seen == event_id::rcv_fin_ack_of_fin))
                     return {};
                 break;
             case bug::closing_ignores_ack:
-                if (before.st == state_id::closing && arrival && classify(before, in.seg, c) == event_id::rcv_ack_of_fin)
+                if (before.st == state_id::closing && seen == event_id::rcv_ack_of_fin)
                     return {};
                 break;
             case bug::no_ack_for_old_segment:
-                if (arrival && classify(before, in.seg, c) == event_id::rcv_unacceptable) return {};
+                if (seen == event_id::rcv_unacceptable) return {};
                 break;
             case bug::abort_sends_no_rst:
                 if (in.what == input::kind::call && in.call == event_id::abort) {
@@ -309,7 +309,7 @@ public:
                 }
                 break;
             case bug::fin_wait_1_ignores_ack:
-                if (before.st == state_id::fin_wait_1 && arrival && classify(before, in.seg, c) == event_id::rcv_ack_of_fin)
+                if (before.st == state_id::fin_wait_1 && seen == event_id::rcv_ack_of_fin)
                     return {};
                 break;
             case bug::close_wait_ignores_close:
