@@ -310,7 +310,6 @@ public:
                                    std::to_string(id) + " is gone)");
         return state(codec_.decode(arena_.get(id)));
     }
-    [[nodiscard]] key key_of(id_type id) const { return arena_.get(id); }
 
     /// The id of a stored state, if it is stored (not during a parallel level).
     [[nodiscard]] std::optional<id_type> find(const state& s) const {
@@ -418,8 +417,6 @@ public:
         }
     }
 
-    /// Adds the initial states, in order, before the search starts (serial).
-    outcome insert_initial(const key& k, id_type& id) { return insert(k, codec::hash(k), 0, id); }
 
     /// Closes the level whose states were inserted since the last call: the unused ends of
     /// the workers' id blocks are filled with the level's last records (their index entries
@@ -466,7 +463,6 @@ public:
         if (compact_) return arena_.chunk_bytes_held(size()) + capacity_ * sizeof(std::uint32_t);
         return arena_.bytes(size()) + capacity_ * sizeof(std::uint32_t);
     }
-    [[nodiscard]] std::size_t record_bytes() const noexcept { return codec_.record_bytes; }
 
 private:
     // A new, empty index of `n` slots (any n: the home slot is a multiply-shift, not a mask),
