@@ -7,6 +7,7 @@
 #include <tcpv/bench/register.hpp>
 #include <tcpv/classic/register.hpp>
 #include <tcpv/registry.hpp>
+#include <tcpv/tcp/capacity_command.hpp>
 #include <tcpv/tcp/register.hpp>
 #include <tcpv/tcp/step_command.hpp>
 
@@ -19,6 +20,10 @@ inline void register_all_models(registry& r) {
                    "one step of the reference TCP endpoint, with its RFC section; --table prints "
                    "every row (`tcpv step --help`)",
                    tcp::step_command});
+    r.add_command({"capacity",
+                   "new actively-closed connections per second before the ephemeral ports run out "
+                   "(`tcpv capacity --help`)",
+                   tcp::capacity_command});
     bench::register_bench_models(r);
     classic::register_classic_models(r);
 }

@@ -6,6 +6,8 @@
 #include <tcpv/tcp/models/close.hpp>
 #include <tcpv/tcp/models/handshake.hpp>
 #include <tcpv/tcp/models/incarnations.hpp>
+#include <tcpv/tcp/models/port_reuse.hpp>
+#include <tcpv/tcp/models/server_restart.hpp>
 #include <tcpv/tcp/models/time_wait_assassination.hpp>
 #include <tcpv/tcp/profile.hpp>
 
@@ -128,6 +130,53 @@ inline void register_tcp_models(registry& r) {
             m.mode = models::handshake::open_mode(v["mode"]);
             m.keepalive = v["keepalive"] == 1;
             m.user_abort = v["user_abort"] == 1;
+            return m;
+        }));
+    r.add(entry<models::port_reuse>(
+        "port-reuse",
+        "ephemeral ports under piling TIME-WAIT: no 4-tuple collision; exhaustion reported as EADDRNOTAVAIL",
+        {int_parameter("ports", "size of the (scaled-down) ephemeral range", 3, 1, 6),
+         int_parameter("destinations", "server (address, port) pairs the client connects to", 1, 1, 2),
+         int_parameter("time_wait", "TIME-WAIT ticks", 3, 1, 15),
+         int_parameter("clients", "rate=0: connections open at once, at most", 2, 1, 4),
+         int_parameter("rate", "0: connect and close at any time; k: k connections per tick, each closed at once", 0,
+                       0, 4),
+         enum_parameter("tw_reuse", "Linux tcp_tw_reuse: connect() may take over an old enough TIME-WAIT entry", "off",
+                        {"off", "on"}),
+         int_parameter("reuse_delay", "ticks in TIME-WAIT before tw_reuse may take an entry (tcp_tw_reuse_delay)", 1,
+                       1, 15),
+         enum_parameter("timestamps", "connections use RFC 7323 timestamps (tw_reuse needs them)", "on", {"off", "on"}),
+         enum_parameter("check", "what connect() checks: the whole 4-tuple table, or (broken) live connections only",
+                        "tuple", {"tuple", "live-only"}),
+         enum_parameter("exhausted", "when no port is free: EADDRNOTAVAIL, or (broken) hand out a held port",
+                        "error", {"error", "reuse"})},
+        [](const parameter_values& v) {
+            models::port_reuse m;
+            m.ports = int(v["ports"]);
+            m.destinations = int(v["destinations"]);
+            m.time_wait = int(v["time_wait"]);
+            m.clients = int(v["clients"]);
+            m.rate = int(v["rate"]);
+            m.tw_reuse = v["tw_reuse"] == 1;
+            m.reuse_delay = int(v["reuse_delay"]);
+            m.timestamps = v["timestamps"] == 1;
+            m.check = models::port_reuse::check_mode(v["check"]);
+            m.exhausted = models::port_reuse::exhausted_mode(v["exhausted"]);
+            return m;
+        }));
+    r.add(entry<models::server_restart>(
+        "server-restart",
+        "a restarted server binds its port again at once while its old connections sit in TIME-WAIT (SO_REUSEADDR)",
+        {int_parameter("connections", "clients served before and after the restart", 2, 1, 3),
+         int_parameter("time_wait", "TIME-WAIT ticks", 2, 1, 15),
+         enum_parameter("reuseaddr", "the server sets SO_REUSEADDR before bind()", "on", {"off", "on"}),
+         enum_parameter("closer", "who closes a connection first", "server", {"client", "server"})},
+        [](const parameter_values& v) {
+            models::server_restart m;
+            m.connections = int(v["connections"]);
+            m.time_wait = int(v["time_wait"]);
+            m.reuseaddr = v["reuseaddr"] == 1;
+            m.server_closes = v["closer"] == 1;
             return m;
         }));
 }
