@@ -6,6 +6,7 @@
 #include <tcpv/tcp/models/close.hpp>
 #include <tcpv/tcp/models/handshake.hpp>
 #include <tcpv/tcp/models/incarnations.hpp>
+#include <tcpv/tcp/models/listen_backlog.hpp>
 #include <tcpv/tcp/models/port_reuse.hpp>
 #include <tcpv/tcp/models/server_restart.hpp>
 #include <tcpv/tcp/models/time_wait_assassination.hpp>
@@ -177,6 +178,50 @@ inline void register_tcp_models(registry& r) {
             m.time_wait = int(v["time_wait"]);
             m.reuseaddr = v["reuseaddr"] == 1;
             m.server_closes = v["closer"] == 1;
+            return m;
+        }));
+    r.add(entry<models::listen_backlog>(
+        "listen-backlog",
+        "clients faster than accept(): the SYN and accept queues stay within the profile's bounds; no client is "
+        "left ESTABLISHED and forgotten",
+        {enum_parameter("profile", "queue accounting: RFC 9293 (POSIX reading), Linux, or historical BSD", "linux",
+                        {"rfc9293", "linux", "bsd"}),
+         int_parameter("clients", "clients, each connecting once", 3, 1, models::listen_queues::max_clients),
+         int_parameter("backlog", "listen() backlog", 1, 0, 8),
+         int_parameter("somaxconn", "Linux net.core.somaxconn: caps the backlog", 4096, 0, 65535),
+         enum_parameter("syncookies", "Linux tcp_syncookies (profile: 1 on linux, off elsewhere)", "profile",
+                        {"profile", "off", "overflow", "always"}),
+         enum_parameter("abort_on_overflow", "Linux tcp_abort_on_overflow: RST a final ACK the full accept queue drops",
+                        "off", {"off", "on"}),
+         int_parameter("syn_retries", "client SYN retransmissions", 0, 0, 3),
+         int_parameter("synack_retries", "listener SYN+ACK retransmissions (tcp_synack_retries)", 1, 0, 3),
+         int_parameter("data_retries", "client request retransmissions", 0, 0, 3),
+         enum_parameter("loss", "the network may lose segments", "on", {"off", "on"}),
+         enum_parameter("client_data", "clients send a request once connected (off: they wait for the server)", "on",
+                        {"off", "on"}),
+         enum_parameter("accept", "the application accepts the oldest connection at any time, or never", "sometimes",
+                        {"never", "sometimes"}),
+         enum_parameter("full_test", "the queue-full comparison: the profile's, or (broken on linux/bsd) >= , "
+                        "(broken on rfc9293) >", "profile", {"profile", "gt", "ge"}),
+         enum_parameter("syn_overflow", "a SYN dropped for a full queue: silently, or (broken) answered with RST", "drop",
+                        {"drop", "rst"})},
+        [](const parameter_values& v) {
+            models::listen_backlog m;
+            m.kind = models::listen_queues::profile_kind(v["profile"]);
+            m.clients = int(v["clients"]);
+            m.backlog = int(v["backlog"]);
+            m.somaxconn = int(v["somaxconn"]);
+            m.syncookies = v["syncookies"] == 0 ? (m.kind == models::listen_queues::profile_kind::linux_stack ? 1 : 0)
+                                                : int(v["syncookies"]) - 1;
+            m.abort_on_overflow = v["abort_on_overflow"] == 1;
+            m.syn_retries = int(v["syn_retries"]);
+            m.synack_retries = int(v["synack_retries"]);
+            m.data_retries = int(v["data_retries"]);
+            m.loss = v["loss"] == 1;
+            m.client_data = v["client_data"] == 1;
+            m.accept_sometimes = v["accept"] == 1;
+            m.test = models::listen_queues::full_test(v["full_test"]);
+            m.syn_overflow_rst = v["syn_overflow"] == 1;
             return m;
         }));
 }
