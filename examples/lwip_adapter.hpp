@@ -47,6 +47,7 @@ extern "C" {
 
 #include <tcpv/tcp/conformance.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -207,6 +208,34 @@ public:
         for (const tcp_pcb_listen* l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
             if (l->local_port == detail::local_port) return {tcpv::tcp::state_id::listen};
         return {tcpv::tcp::state_id::closed};
+    }
+
+    /// What lwIP keeps of the connection that can change what it does later: its state, timers
+    /// (retransmission, RTT estimate, the age of pcb->tmr that TIME-WAIT, FIN-WAIT-2 and
+    /// SYN-RECEIVED limits are measured from), sequence variables (abstracted) and the handles
+    /// the application holds. With it the explorer follows runs whose insides have drifted
+    /// apart while the reference sees one state.
+    [[nodiscard]] std::string key() const {
+        std::string k;
+        auto add = [&k](long v) { k += std::to_string(v) + ','; };
+        add(user_ != nullptr);
+        add(listener_ != nullptr);
+        if (const tcp_pcb* p = connection()) {
+            add(p->state);
+            add(p->rtime);
+            add(p->rto);
+            add(p->nrtx);
+            add(p->sa);
+            add(p->sv);
+            add(p->rttest != 0);
+            add(long(std::min<std::uint32_t>(tcp_ticks - p->tmr, 1000)));
+            add(long((p->snd_nxt - our_offset_) & 15u));
+            add(long((p->lastack - our_offset_) & 15u));
+            add(long(p->rcv_nxt & 15u));
+            add(long(p->flags));
+        }
+        add(long(std::min<std::uint32_t>(tcp_ticks, 1000)));  // ISN and RTT samples depend on it
+        return k;
     }
 
     /// The real segments lwIP sent in answer to the last input (for diagnostics).

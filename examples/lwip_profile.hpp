@@ -34,8 +34,10 @@ enum class choice : std::uint16_t {
     ack_of_unacceptable_segment = 1 << 8,   ///< bug: the ACK of a segment failing the sequence check is taken
     rst_without_ack_in_syn_sent = 1 << 9,   ///< bug: SYN-SENT takes a RST without ACK bit if its ack field fits
     syn_sent_constant_rto = 1 << 10,        ///< SYN retransmissions do not back off
+    rtt_sample_from_unsent_ack = 1 << 11,   ///< bug: an ACK of unsent data is an RTT sample; the backoff is lost
+    syn_retries_carried_over = 1 << 12,     ///< SYN retransmissions count on in the connection's backoff
 };
-inline constexpr std::uint16_t all_choices = (1u << 11) - 1u;
+inline constexpr std::uint16_t all_choices = (1u << 13) - 1u;
 
 /// A choice, its name and where lwIP makes it (file and function, or macro).
 struct choice_info {
@@ -67,6 +69,10 @@ inline constexpr choice_info choices[] = {
      "core/tcp_in.c tcp_process(): 'if (ackno == pcb->snd_nxt)' without TCP_ACK; RFC 9293 3.10.7.3: no ACK -> drop"},
     {choice::syn_sent_constant_rto, "SYN retransmitted every RTO, without backoff (RFC 6298 5.5 MUST back off)", false,
      "core/tcp.c tcp_slowtmr(): 'Double retransmission time-out unless we are trying to connect to somebody (i.e., we are in SYN_SENT)'"},
+    {choice::rtt_sample_from_unsent_ack, "an ACK of data never sent is taken as an RTT sample: a backed-off RTO falls back to about 1 tick", true,
+     "core/tcp_in.c tcp_receive(): the RTT estimation ('if (pcb->rttest && TCP_SEQ_LT(pcb->rtseq, ackno))') also runs after 'Out of sequence ACK'; RFC 9293 3.10.7.4: such an ACK is dropped"},
+    {choice::syn_retries_carried_over, "after an active open whose SYN was retransmitted, the FIN's backoff starts where the SYN's ended", true,
+     "core/tcp_in.c tcp_process() case SYN_SENT: nrtx = 0 only 'if (pcb->unacked != NULL)'; RFC 6298 5.7: RTO re-initialized after the handshake"},
 };
 
 /// lwIP's timers and knobs in ticks of `slow_timer_runs_per_tick` slow-timer runs (500 ms).
@@ -109,11 +115,12 @@ public:
     void reset() {
         base::reset();
         closed_by_user_ = listener_closed_ = false;
+        extra_backoff_ = 0;
     }
     output apply(const input& in);
     /// The control block and what the overlay remembers.
     [[nodiscard]] std::string key() const {
-        return base::key() + char(closed_by_user_) + char(listener_closed_);
+        return base::key() + char(closed_by_user_) + char(listener_closed_) + char(extra_backoff_);
     }
     /// The choices that changed the reference's answer to the last input (a mask).
     [[nodiscard]] std::uint16_t fired() const { return fired_; }
@@ -132,6 +139,7 @@ private:
     std::uint16_t fired_ = 0;
     bool closed_by_user_ = false;   // the application called tcp_close: it has no handle
     bool listener_closed_ = false;  // CLOSE/ABORT in SYN-RECEIVED closed the listener
+    std::uint8_t extra_backoff_ = 0;  // lwIP's nrtx ahead of the reference's retries (0..4)
 };
 
 inline cf::output lwip_reference::apply(const input& in) {
@@ -175,6 +183,12 @@ inline cf::output lwip_reference::apply(const input& in) {
             t_.rtx_timer = c.rto;
             use(choice::syn_sent_constant_rto);
         }
+        // lwIP backs off by its retransmission count nrtx, which may be ahead of the reference's.
+        if (before.st != state_id::syn_sent && t_.st == before.st && t_.retries == before.retries + 1 &&
+            extra_backoff_ > 0) {
+            t_.rtx_timer = std::uint8_t(std::min(15, c.rto << std::min<int>(t_.retries + extra_backoff_, 4)));
+            use(before.st == state_id::syn_received ? choice::syn_received_syn_handling : choice::syn_retries_carried_over);
+        }
     } else if (in.what == input::kind::arrival) {
         const segment& s = in.seg;
         const bool rst = s.has(RST), syn = s.has(SYN), ack = s.has(ACK);
@@ -205,7 +219,10 @@ inline cf::output lwip_reference::apply(const input& in) {
             restore();
             o = {};
             if (!ack) {
-                if (s.seq == before.irs) o = one(make(t_, SYN | ACK, t_.iss, t_.rcv_nxt));
+                if (s.seq == before.irs) {  // tcp_rexmit: nrtx grows, so does the next backoff
+                    o = one(make(t_, SYN | ACK, t_.iss, t_.rcv_nxt));
+                    if (extra_backoff_ < 4) ++extra_backoff_;
+                }
             } else if (seq_lt(before.snd_una, s.ack) && seq_le(s.ack, before.snd_nxt)) {
                 input as_ack = in;  // taken as the handshake's ACK; the SYN is a duplicate
                 as_ack.seg.flags = std::uint8_t(s.flags & ~SYN);
@@ -251,6 +268,14 @@ inline cf::output lwip_reference::apply(const input& in) {
             o = kept;
             t_.rcv_nxt = before.rcv_nxt;
         }
+        // Right after a retransmission (the timer still at its backed-off value) the sample is
+        // 0 and lwIP's RTO becomes 5 slow-timer runs: the next retransmission comes one tick on.
+        if (on(choice::rtt_sample_from_unsent_ack) && seen == event_id::rcv_bad_ack && ack && !rst && !syn &&
+            before.st != state_id::syn_received && before.retries > 0 && t_.rtx_timer > 1 &&
+            t_.rtx_timer == std::min(15, c.rto << std::min<int>(before.retries + extra_backoff_, 4))) {
+            t_.rtx_timer = 1;
+            use(choice::rtt_sample_from_unsent_ack);
+        }
         if (on(choice::rst_carries_ack))
             for (std::uint8_t i = 0; i < o.count; ++i)
                 if (o.sent[i].flags == RST || o.sent[i].flags == (RST | ACK)) {
@@ -272,6 +297,10 @@ inline cf::output lwip_reference::apply(const input& in) {
     }
     if (o == plain_answer && t_ == plain_after) fired_ = 0;  // no choice made a difference
     if (t_.st == state_id::closed || t_.st == state_id::listen) closed_by_user_ = listener_closed_ = false;
+    if (before.st == state_id::syn_received && t_.st != state_id::syn_received) extra_backoff_ = 0;
+    if (before.st == state_id::syn_sent && t_.st == state_id::established)  // nrtx is kept (see the choice)
+        extra_backoff_ = on(choice::syn_retries_carried_over) ? std::uint8_t(std::min<int>(before.retries, 4)) : 0;
+    if (t_.st == state_id::closed || t_.st == state_id::listen) extra_backoff_ = 0;
     return o;
 }
 
