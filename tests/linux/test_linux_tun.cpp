@@ -194,7 +194,7 @@ void run(lt::tun_adapter& kernel, const scenario& sc) {
 
 TEST_CASE("linux tun: the table's header") {
     std::cout << "| scenario | model prediction (Linux profile) | kernel behaviour | agreement |\n"
-              << "|---|---|---|---|\n";
+              << "| --- | --- | --- | --- |\n";
 }
 
 TEST_CASE("linux tun: active close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT") {
@@ -300,4 +300,12 @@ TEST_CASE("linux tun: segments are encoded with valid checksums and decoded back
     CHECK_EQ(back->text(), s.text());
     CHECK_EQ(back->text(), "10.0.0.2:40001 > 10.0.0.1:20001 [F.] seq 4294967280 ack 7 len 1");
     CHECK_FALSE(lt::decode(packet.data(), 19));  // too short for an IPv4 header
+}
+
+TEST_CASE("linux tun: a second device is refused: the namespace is no longer fresh") {
+    TUN_ADAPTER_OR_SKIP(kernel);
+    CHECK_THROWS_WITH_AS(lt::tun_device("tcpv1", 0x0a000101, 24),
+                         "refusing to create tcpv1: the network namespace already has interfaces (tcpv0); "
+                         "the adapter only works in a fresh private namespace",
+                         lt::tun_error);
 }
