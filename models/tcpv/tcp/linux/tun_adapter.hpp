@@ -189,7 +189,15 @@ private:
     void call(event_id c) {
         switch (c) {
             case event_id::open_active: {
-                if (connection_ || listener_) return;  // "connection already exists"
+                if (connection_) return;  // "connection already exists"
+                if (listener_) {
+                    // RFC 9293 §3.10.1 lets OPEN(active) turn LISTEN into SYN-SENT; the sockets
+                    // API has no such call: connect() on a listener fails (logged).
+                    sockaddr_in to = address(peer_address, peer_port_);
+                    if (::connect(listener_.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0)
+                        log_ += "  connect() on the listener: " + std::string(std::strerror(errno)) + "\n";
+                    return;
+                }
                 connection_ = bound_socket();
                 sockaddr_in to = address(peer_address, peer_port_);
                 if (::connect(connection_.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)
