@@ -199,7 +199,7 @@ inline void register_tcp_models(registry& r) {
          enum_parameter("loss", "the network may lose segments", "on", {"off", "on"}),
          enum_parameter("client_data", "clients send a request once connected (off: they wait for the server)", "on",
                         {"off", "on"}),
-         enum_parameter("accept", "the application accepts the oldest connection at any time, or never", "sometimes",
+         enum_parameter("accept", "the application accepts a completed connection at any time, or never", "sometimes",
                         {"never", "sometimes"}),
          enum_parameter("full_test", "the queue-full comparison: the profile's, or (broken on linux/bsd) >= , "
                         "(broken on rfc9293) >", "profile", {"profile", "gt", "ge"}),
