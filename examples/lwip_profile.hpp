@@ -36,8 +36,11 @@ enum class choice : std::uint16_t {
     syn_sent_constant_rto = 1 << 10,        ///< SYN retransmissions do not back off
     rtt_sample_from_unsent_ack = 1 << 11,   ///< bug: an ACK of unsent data is an RTT sample; the backoff is lost
     syn_retries_carried_over = 1 << 12,     ///< SYN retransmissions count on in the connection's backoff
+    syn_fin_counted_once = 1 << 13,         ///< bug: a segment with SYN and FIN has SEG.LEN one short
+    syn_received_skips_sequence_check = 1 << 14,  ///< bug: SYN-RECEIVED judges by the ack field alone
+    ack_ahead_acked_twice = 1 << 15,        ///< an unacceptable segment acknowledging unsent data: two ACKs
 };
-inline constexpr std::uint16_t all_choices = (1u << 13) - 1u;
+inline constexpr std::uint16_t all_choices = 0xFFFFu;
 
 /// A choice, its name and where lwIP makes it (file and function, or macro).
 struct choice_info {
@@ -73,6 +76,12 @@ inline constexpr choice_info choices[] = {
      "core/tcp_in.c tcp_receive(): the RTT estimation ('if (pcb->rttest && TCP_SEQ_LT(pcb->rtseq, ackno))') also runs after 'Out of sequence ACK'; RFC 9293 3.10.7.4: such an ACK is dropped"},
     {choice::syn_retries_carried_over, "after an active open whose SYN was retransmitted, the FIN's backoff starts where the SYN's ended", true,
      "core/tcp_in.c tcp_process() case SYN_SENT: nrtx = 0 only 'if (pcb->unacked != NULL)'; RFC 6298 5.7: RTO re-initialized after the handshake"},
+    {choice::syn_fin_counted_once, "a segment carrying both SYN and FIN counts one, not two, in SEG.LEN: the RST answering it acknowledges one less",
+     true, "core/tcp_in.c tcp_input(): 'if (flags & (TCP_FIN | TCP_SYN)) tcplen++;' (and TCP_TCPLEN in priv/tcp_priv.h); RFC 9293 3.4: SEG.LEN counts SYN and FIN. Found by the random suite (tests/conformance/test_lwip_suite.cpp)"},
+    {choice::syn_received_skips_sequence_check, "SYN-RECEIVED: a segment outside the window is not answered with an ACK: with a wrong ack field it draws a RST, without ACK it is dropped silently",
+     true, "core/tcp_in.c tcp_process() case SYN_RCVD: 'incorrect ACK number, send RST', no sequence check before it; RFC 9293 3.10.7.4 first check: an unacceptable segment gets an ACK. Found by the random suite"},
+    {choice::ack_ahead_acked_twice, "ESTABLISHED: a segment outside the window whose ACK acknowledges data not yet sent draws two ACKs",
+     true, "core/tcp_in.c tcp_receive(): 'Out of sequence ACK, didn't really ack anything' sends an empty ACK, then the out-of-window test calls tcp_ack_now again; RFC 9293 3.10.7.4: one ACK, and return. Found by the random suite"},
 };
 
 /// lwIP's timers and knobs in ticks of `slow_timer_runs_per_tick` slow-timer runs (500 ms).
@@ -225,9 +234,16 @@ inline cf::output lwip_reference::apply(const input& in) {
                 }
             } else if (seq_lt(before.snd_una, s.ack) && seq_le(s.ack, before.snd_nxt)) {
                 input as_ack = in;  // taken as the handshake's ACK; the SYN is a duplicate
-                as_ack.seg.flags = std::uint8_t(s.flags & ~SYN);
+                as_ack.seg.flags = ACK;
                 as_ack.seg.seq = before.rcv_nxt;
+                as_ack.seg.len = 0;
                 (void)base::apply(as_ack);
+                // Then tcp_receive() takes the rest at its own SEQ: a FIN only when in sequence.
+                if (s.has(FIN) && s.seq == before.rcv_nxt) {
+                    input fin = in;
+                    fin.seg.flags = std::uint8_t(s.flags & ~SYN);
+                    (void)base::apply(fin);
+                }
                 o = one(make(t_, ACK, t_.snd_nxt, t_.rcv_nxt));
             } else {
                 o = one(rst_reply);
@@ -245,6 +261,12 @@ inline cf::output lwip_reference::apply(const input& in) {
                 }
             }
             use(choice::time_wait_input);
+        } else if (on(choice::syn_received_skips_sequence_check) && before.st == state_id::syn_received && !rst &&
+                   !syn && seen == event_id::rcv_unacceptable &&
+                   (!ack || !(seq_lt(before.snd_una, s.ack) && seq_le(s.ack, before.snd_nxt)))) {
+            restore();
+            o = ack ? one(rst_reply) : output{};
+            use(choice::syn_received_skips_sequence_check);
         } else if (on(choice::ack_of_unacceptable_segment) && seen == event_id::rcv_unacceptable && ack && !syn &&
                    (before.st == state_id::syn_received || before.st == state_id::fin_wait_1 ||
                     before.st == state_id::closing || before.st == state_id::last_ack)) {
@@ -301,6 +323,19 @@ inline cf::output lwip_reference::apply(const input& in) {
     if (before.st == state_id::syn_sent && t_.st == state_id::established)  // nrtx is kept (see the choice)
         extra_backoff_ = on(choice::syn_retries_carried_over) ? std::uint8_t(std::min<int>(before.retries, 4)) : 0;
     if (t_.st == state_id::closed || t_.st == state_id::listen) extra_backoff_ = 0;
+    if (in.what == input::kind::arrival && on(choice::ack_ahead_acked_twice) && in.seg.has(ACK) && !in.seg.has(RST) &&
+        !in.seg.has(SYN) && classify(before, in.seg, c) == event_id::rcv_unacceptable &&
+        seq_lt(before.snd_nxt, in.seg.ack) && o.count == 1 && o.sent[0].flags == ACK &&
+        before.st == state_id::established) {  // seen in ESTABLISHED; in LAST-ACK lwIP sent one ACK
+        o.sent[o.count++] = o.sent[0];
+        use(choice::ack_ahead_acked_twice);
+    }
+    if (in.what == input::kind::arrival && in.seg.has(SYN) && in.seg.has(FIN) && on(choice::syn_fin_counted_once))
+        for (std::uint8_t k = 0; k < o.count; ++k)
+            if (o.sent[k].has(RST) && o.sent[k].ack == seq_add(in.seg.seq, int(in.seg.seg_len()))) {
+                o.sent[k].ack = seq_add(o.sent[k].ack, -1);
+                use(choice::syn_fin_counted_once);
+            }
     return o;
 }
 

@@ -76,7 +76,9 @@ TEST_CASE("lwIP against RFC 9293: every disagreement is a documented choice") {
     // Each documented choice shows in the table, except those only odd segments or deeper runs reach.
     for (const auto& c : lc::choices)
         if (c.what != lc::choice::rst_without_ack_in_syn_sent && c.what != lc::choice::rtt_sample_from_unsent_ack &&
-            c.what != lc::choice::syn_retries_carried_over && c.what != lc::choice::syn_sent_constant_rto)
+            c.what != lc::choice::syn_retries_carried_over && c.what != lc::choice::syn_sent_constant_rto &&
+            c.what != lc::choice::syn_fin_counted_once && c.what != lc::choice::syn_received_skips_sequence_check &&
+            c.what != lc::choice::ack_ahead_acked_twice)
             CHECK_MESSAGE((seen & std::uint16_t(c.what)) != 0, c.name);
 }
 
@@ -104,4 +106,48 @@ TEST_CASE("lwIP adapter: bad use gives clear errors") {
     lc::lwip_adapter lwip;
     CHECK_THROWS_WITH_AS(lc::lwip_adapter(), doctest::Contains("only one adapter"), std::logic_error);
     CHECK_THROWS_AS(lwip.apply(cf::input::user(event_id::send)), std::invalid_argument);
+}
+
+TEST_CASE("lwIP bug (found by the random suite): SEG.LEN of a segment with SYN and FIN is one short") {
+    // tcp_input(): 'if (flags & (TCP_FIN | TCP_SYN)) tcplen++;' counts the two flags once; the RST
+    // that answers <SEQ=11><ACK=2><CTL=SYN,FIN,ACK> at CLOSED acknowledges 12, not 13.
+    lc::lwip_adapter lwip;
+    const std::vector<cf::input> run = {cf::input::arrive(segment{SYN | FIN | ACK, 11, 2, 0, 0, 0})};
+    lc::lwip_reference profile;
+    CHECK_FALSE(tcpv::conformance::replay(lwip, profile, run).has_value());
+    lc::lwip_reference without_choice(lc::lwip_config(),
+                                      std::uint16_t(lc::all_choices & ~std::uint16_t(lc::choice::syn_fin_counted_once)));
+    const auto without = tcpv::conformance::replay(lwip, without_choice, run);
+    REQUIRE(without.has_value());
+    CHECK(without->steps.back().implementation_output.find("<ACK=12>") != std::string::npos);
+    CHECK(without->steps.back().reference_output.find("<ACK=13>") != std::string::npos);
+}
+
+TEST_CASE("lwIP bugs (found by the random suite): SYN-RECEIVED skips the sequence check; an ACK ahead, twice") {
+    lc::lwip_adapter lwip;
+    const auto handshake = std::vector<cf::input>{cf::input::user(event_id::open_passive),
+                                                  cf::input::arrive(segment{SYN, 8, 0, 0, 0, 0})};
+    auto check_choice = [&](std::vector<cf::input> run, lc::choice c, const char* lwip_answer) {
+        CAPTURE(lwip_answer);
+        lc::lwip_reference profile;
+        CHECK_FALSE(tcpv::conformance::replay(lwip, profile, run).has_value());
+        lc::lwip_reference without(lc::lwip_config(), std::uint16_t(lc::all_choices & ~std::uint16_t(c)));
+        const auto d = tcpv::conformance::replay(lwip, without, run);
+        REQUIRE(d.has_value());
+        CHECK(d->steps.size() == run.size());
+        CHECK(d->steps.back().implementation_output == lwip_answer);
+    };
+    // SYN-RECEIVED (RCV.NXT 9, SND.NXT 5): outside the window with a wrong ack field: RST, not ACK.
+    auto o1 = handshake;
+    o1.push_back(cf::input::arrive(segment{ACK, 2, 7, 0, 0, 0}));
+    check_choice(o1, lc::choice::syn_received_skips_sequence_check, "<SEQ=7><ACK=2><CTL=RST,ACK> #0");
+    // ... and without ACK: nothing at all.
+    auto o2 = handshake;
+    o2.push_back(cf::input::arrive(segment{FIN, 2, 0, 0, 0, 0}));
+    check_choice(o2, lc::choice::syn_received_skips_sequence_check, "nothing");
+    // ESTABLISHED: outside the window, acknowledging data never sent: two ACKs.
+    auto p = handshake;
+    p.push_back(cf::input::arrive(segment{ACK, 9, 5, 0, 0, 0}));
+    p.push_back(cf::input::arrive(segment{ACK, 2, 8, 0, 0, 0}));
+    check_choice(p, lc::choice::ack_ahead_acked_twice, "<SEQ=5><ACK=9><CTL=ACK> #0 <SEQ=5><ACK=9><CTL=ACK> #0");
 }

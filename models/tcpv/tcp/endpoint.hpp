@@ -112,7 +112,9 @@ inline event_id classify(const tcb& t, const segment& s, const endpoint_config& 
     const unsigned len = s.seg_len();
     const bool retransmitted_fin = t.fin_received && s.has(FIN) && !s.has(RST) && seq_add(s.seq, int(len)) == t.rcv_nxt;
     bool acceptable;
-    if (len == 0 || s.has(SYN))  // a SYN is handled whatever its place in the window (fourth check)
+    // A SYN is handled whatever its place in the window (fourth check); a RST's text is never
+    // queued, so it is validated by the window alone (second check) even when it carries a FIN.
+    if (len == 0 || s.has(SYN) || s.has(RST))
         acceptable = seq_in_window(s.seq, t.rcv_nxt, c.window);
     else
         acceptable = s.seq == t.rcv_nxt;  // no out-of-order queue: see rfc9293.hpp

@@ -10,7 +10,9 @@
 /// Decisions where the RFC leaves room (recorded in docs/models.md):
 /// - No out-of-order queue: a FIN or data segment that does not start at RCV.NXT is treated as
 ///   not acceptable (answered with an ACK and dropped). With no payload in the models, only
-///   stale segments of earlier incarnations arrive out of order.
+///   stale segments of earlier incarnations arrive out of order. A RST is checked against the
+///   window whatever else it carries (RST+FIN in the window draws the challenge ACK, §3.10.7.4
+///   second check): lwIP does so, and the random conformance suite found the difference.
 /// - A retransmitted FIN (SEG.SEQ = RCV.NXT - 1 after the peer's FIN was taken) is classified as
 ///   a FIN, not as unacceptable: §3.10.7.4 step 8 requires TIME-WAIT to acknowledge it and
 ///   restart 2*MSL, which the step-1 sequence check would forbid; Linux accepts it likewise

@@ -54,17 +54,20 @@ input chosen_input(const Ref& ref, const peer_environment& env, unsigned choice)
 }
 
 /// Where random runs start: the shortest path to each reference state within `depth`.
-inline std::vector<std::vector<input>> random_starts(const suite_options& o) {
-    return tcpv::conformance::reference_paths(reference_endpoint<>(o.config), o.environment, o.depth);
+/// `Reference` is the reference endpoint, built from `o.config` (reference_endpoint<> by
+/// default; a stack's profile may derive from it, as examples/lwip_profile.hpp does).
+template <class Reference = reference_endpoint<>>
+std::vector<std::vector<input>> random_starts(const suite_options& o) {
+    return tcpv::conformance::reference_paths(Reference(o.config), o.environment, o.depth);
 }
 
 /// The random suite's property: from a random start (a reference state reached by its shortest
 /// path), random inputs on both sides; fails (RC_FAIL) with the trace of the first
 /// disagreement. RapidCheck shrinks the start towards the initial state and the run by
 /// removing inputs, to a minimal failing one.
-template <class Impl>
+template <class Impl, class Reference = reference_endpoint<>>
 void random_run(Impl& impl, const suite_options& o, const std::vector<std::vector<input>>& starts) {
-    reference_endpoint<> ref(o.config);
+    Reference ref(o.config);
     impl.reset();
     ref.reset();
     std::vector<tcpv::conformance::step_text> trace;
@@ -86,9 +89,9 @@ void random_run(Impl& impl, const suite_options& o, const std::vector<std::vecto
 }
 
 /// Runs the differential exploration as a doctest check: fails with the shortest trace.
-template <class Impl>
+template <class Impl, class Reference = reference_endpoint<>>
 void check_differential(Impl& impl, const suite_options& o) {
-    const auto r = tcpv::conformance::explore(impl, reference_endpoint<>(o.config), o.environment, o.depth);
+    const auto r = tcpv::conformance::explore(impl, Reference(o.config), o.environment, o.depth);
     if (r.found) DOCTEST_FAIL_CHECK("first disagreement (" << r.found->what << "):\n" << r.found->text());
     DOCTEST_MESSAGE("differential exploration to depth " << o.depth << ": " << r.stats.states << " states, "
                                                          << r.stats.steps << " inputs");
@@ -96,22 +99,31 @@ void check_differential(Impl& impl, const suite_options& o) {
 
 }  // namespace tcpv::tcp::conformance
 
-#define TCPV_DETAIL_TCP_CONFORMANCE_SUITE(id, name, Adapter, options)                                  \
+#define TCPV_DETAIL_TCP_CONFORMANCE_SUITE(id, name, Adapter, Reference, options)                       \
     DOCTEST_TEST_CASE(name ": differential exploration against the reference") {                     \
         Adapter impl;                                                                                \
-        ::tcpv::tcp::conformance::check_differential(impl, options);                                 \
+        ::tcpv::tcp::conformance::check_differential<Adapter, Reference>(impl, options);             \
     }                                                                                                \
     DOCTEST_TEST_CASE(name ": random inputs against the reference") {                                \
         Adapter impl;                                                                                \
         ::tcpv::tcp::conformance::suite_options id = options;                                        \
         id.adapter_name = #Adapter;                                                                  \
-        const auto starts = ::tcpv::tcp::conformance::random_starts(id);                             \
-        ::tcpv::testing::check(name ": random inputs",                                               \
-                               [&] { ::tcpv::tcp::conformance::random_run(impl, id, starts); });     \
+        const auto starts = ::tcpv::tcp::conformance::random_starts<Reference>(id);                  \
+        ::tcpv::testing::check(name ": random inputs", [&] {                                         \
+            ::tcpv::tcp::conformance::random_run<Adapter, Reference>(impl, id, starts);              \
+        });                                                                                          \
     }
 
 /// Registers the TCP conformance suite for `Adapter` (default-constructible) as two doctest
-/// cases named after `name` (a string literal): differential exploration and random inputs.
-/// `options` is a suite_options value, in parentheses when it has commas.
-#define TCPV_TCP_CONFORMANCE_SUITE(name, Adapter, options) \
-    TCPV_DETAIL_TCP_CONFORMANCE_SUITE(DOCTEST_ANONYMOUS(tcpv_conformance_options_), name, Adapter, options)
+/// cases named after `name` (a string literal): differential exploration and random inputs,
+/// against the RFC reference endpoint with `options.config`. `options` is a suite_options
+/// value, in parentheses when it has commas.
+#define TCPV_TCP_CONFORMANCE_SUITE(name, Adapter, options)                                             \
+    TCPV_DETAIL_TCP_CONFORMANCE_SUITE(DOCTEST_ANONYMOUS(tcpv_conformance_options_), name, Adapter,     \
+                                      ::tcpv::tcp::conformance::reference_endpoint<>, options)
+
+/// The same suite against another reference (a stack's profile: a type constructible from an
+/// endpoint_config, with reference_endpoint's interface, e.g. one derived from it).
+#define TCPV_TCP_CONFORMANCE_SUITE_AGAINST(name, Adapter, Reference, options)                          \
+    TCPV_DETAIL_TCP_CONFORMANCE_SUITE(DOCTEST_ANONYMOUS(tcpv_conformance_options_), name, Adapter,     \
+                                      Reference, options)
