@@ -32,7 +32,7 @@ struct agreement_cell {
     bool reached = false;
     bool agrees = true;            ///< lwIP does what RFC 9293 does (wherever the cell was reached)
     bool timers = false;           ///< explained by lwIP's timer values
-    std::uint16_t explained_by = 0;  ///< choices that explain a disagreement
+    std::uint32_t explained_by = 0;  ///< choices that explain a disagreement
     bool unexplained = false;
     std::string example;           ///< the shortest disagreeing trace, as text
 };
@@ -132,7 +132,7 @@ inline std::string to_markdown(const agreement_table& t) {
             else {
                 if (c.timers) mark += 'T';
                 for (const choice_info& ci : choices)
-                    if (c.explained_by & std::uint16_t(ci.what)) mark += choice_letter(ci.what);
+                    if (c.explained_by & std::uint32_t(ci.what)) mark += choice_letter(ci.what);
                 if (mark.empty()) mark = "?";  // explained only by all choices together
             }
             out += " " + mark + " |";

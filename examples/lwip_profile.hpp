@@ -22,7 +22,7 @@ namespace lwip_conformance {
 namespace cf = tcpv::tcp::conformance;
 
 /// What lwIP 2.1.3 does differently from RFC 9293 (beyond timer values), one bit each.
-enum class choice : std::uint16_t {
+enum class choice : std::uint32_t {
     rst_carries_ack = 1 << 0,               ///< every RST is <SEQ=s><ACK=a><CTL=RST,ACK>
     abort_in_syn_sent_sends_rst = 1 << 1,   ///< tcp_abort in SYN-SENT sends a RST
     no_handle_after_close = 1 << 2,         ///< raw API: no call after tcp_close, none before accept
@@ -39,8 +39,9 @@ enum class choice : std::uint16_t {
     syn_fin_counted_once = 1 << 13,         ///< bug: a segment with SYN and FIN has SEG.LEN one short
     syn_received_skips_sequence_check = 1 << 14,  ///< bug: SYN-RECEIVED judges by the ack field alone
     ack_ahead_acked_twice = 1 << 15,        ///< an unacceptable segment acknowledging unsent data: two ACKs
+    segment_without_ack_taken = 1 << 16,    ///< bug: text and FIN are taken from a segment without the ACK bit
 };
-inline constexpr std::uint16_t all_choices = 0xFFFFu;
+inline constexpr std::uint32_t all_choices = (1u << 17) - 1u;
 
 /// A choice, its name and where lwIP makes it (file and function, or macro).
 struct choice_info {
@@ -80,8 +81,10 @@ inline constexpr choice_info choices[] = {
      true, "core/tcp_in.c tcp_input(): 'if (flags & (TCP_FIN | TCP_SYN)) tcplen++;' (and TCP_TCPLEN in priv/tcp_priv.h); RFC 9293 3.4: SEG.LEN counts SYN and FIN. Found by the random suite (tests/conformance/test_lwip_suite.cpp)"},
     {choice::syn_received_skips_sequence_check, "SYN-RECEIVED: a segment outside the window is not answered with an ACK: with a wrong ack field it draws a RST, without ACK it is dropped silently",
      true, "core/tcp_in.c tcp_process() case SYN_RCVD: 'incorrect ACK number, send RST', no sequence check before it; RFC 9293 3.10.7.4 first check: an unacceptable segment gets an ACK. Found by the random suite"},
-    {choice::ack_ahead_acked_twice, "ESTABLISHED: a segment outside the window whose ACK acknowledges data not yet sent draws two ACKs",
-     true, "core/tcp_in.c tcp_receive(): 'Out of sequence ACK, didn't really ack anything' sends an empty ACK, then the out-of-window test calls tcp_ack_now again; RFC 9293 3.10.7.4: one ACK, and return. Found by the random suite"},
+    {choice::segment_without_ack_taken, "a segment without the ACK bit is processed like one acknowledging nothing new (its FIN taken, an ACK if outside the window)",
+     true, "core/tcp_in.c tcp_process()/tcp_receive(): the ACK bit is tested only for ACK processing; RFC 9293 3.10.7.4 fifth check: if the ACK bit is off, drop the segment. Found by the random suite"},
+    {choice::ack_ahead_acked_twice, "an ACK of data never sent draws an immediate empty ACK, then the segment is processed as acknowledging nothing (outside the window: a second ACK)",
+     true, "core/tcp_in.c tcp_receive(): 'Out of sequence ACK, didn't really ack anything' sends an empty ACK and goes on (the out-of-window test then calls tcp_ack_now again); RFC 9293 3.10.7.4 fifth check: one ACK, drop the segment, return. Found by the random suite"},
 };
 
 /// lwIP's timers and knobs in ticks of `slow_timer_runs_per_tick` slow-timer runs (500 ms).
@@ -118,25 +121,26 @@ class lwip_reference : public cf::reference_endpoint<> {
     using base = cf::reference_endpoint<>;
 
 public:
-    explicit lwip_reference(tcpv::tcp::endpoint_config c = lwip_config(), std::uint16_t enabled = all_choices)
+    explicit lwip_reference(tcpv::tcp::endpoint_config c = lwip_config(), std::uint32_t enabled = all_choices)
         : base(c), enabled_(enabled) {}
 
     void reset() {
         base::reset();
         closed_by_user_ = listener_closed_ = false;
         extra_backoff_ = 0;
+        window_short_ = false;
     }
     output apply(const input& in);
     /// The control block and what the overlay remembers.
     [[nodiscard]] std::string key() const {
-        return base::key() + char(closed_by_user_) + char(listener_closed_) + char(extra_backoff_);
+        return base::key() + char(closed_by_user_) + char(listener_closed_) + char(extra_backoff_) + char(window_short_);
     }
     /// The choices that changed the reference's answer to the last input (a mask).
-    [[nodiscard]] std::uint16_t fired() const { return fired_; }
+    [[nodiscard]] std::uint32_t fired() const { return fired_; }
 
 private:
-    bool on(choice c) const { return (enabled_ & std::uint16_t(c)) != 0; }
-    void use(choice c) { fired_ |= std::uint16_t(c); }
+    bool on(choice c) const { return (enabled_ & std::uint32_t(c)) != 0; }
+    void use(choice c) { fired_ |= std::uint32_t(c); }
     static output one(const tcpv::tcp::segment& s) {
         output o;
         o.sent[0] = s;
@@ -144,11 +148,12 @@ private:
         return o;
     }
 
-    std::uint16_t enabled_;
-    std::uint16_t fired_ = 0;
+    std::uint32_t enabled_;
+    std::uint32_t fired_ = 0;
     bool closed_by_user_ = false;   // the application called tcp_close: it has no handle
     bool listener_closed_ = false;  // CLOSE/ABORT in SYN-RECEIVED closed the listener
     std::uint8_t extra_backoff_ = 0;  // lwIP's nrtx ahead of the reference's retries (0..4)
+    bool window_short_ = false;  // a SYN taken as an octet of data shrank rcv_wnd (see choice F)
 };
 
 inline cf::output lwip_reference::apply(const input& in) {
@@ -162,6 +167,37 @@ inline cf::output lwip_reference::apply(const input& in) {
         tcpv::tcp::detail::clear_connection(t_);
         t_.st = state_id::closed;
     };
+    // tcp_receive(): an ACK field beyond SND.NXT is answered at once with an empty ACK, and the
+    // rest of the segment is then processed as if it acknowledged nothing new.
+    const bool receiving = before.st == state_id::established || before.st == state_id::fin_wait_1 ||
+                           before.st == state_id::fin_wait_2 || before.st == state_id::close_wait ||
+                           before.st == state_id::closing || before.st == state_id::last_ack;
+    // tcp_process()/tcp_receive() test the ACK bit only to process an acknowledgment: a segment
+    // without it is otherwise handled like one that acknowledges nothing new.
+    if (in.what == input::kind::arrival && on(choice::segment_without_ack_taken) &&
+        receiving && !in.seg.has(ACK) && !in.seg.has(RST) && !in.seg.has(SYN)) {
+        input as_ack = in;
+        as_ack.seg.flags = std::uint8_t(in.seg.flags | ACK);
+        as_ack.seg.ack = before.snd_una;
+        const output answer = apply(as_ack);
+        fired_ |= std::uint32_t(choice::segment_without_ack_taken);
+        return answer;
+    }
+    if (in.what == input::kind::arrival && on(choice::ack_ahead_acked_twice) && receiving && in.seg.has(ACK) &&
+        !in.seg.has(RST) && !in.seg.has(SYN) && seq_lt(before.snd_nxt, in.seg.ack)) {
+        const event_id seen_here = classify(before, in.seg, c);
+        input rest = in;
+        rest.seg.ack = before.snd_una;
+        const output later = apply(rest);  // every other choice applies to the rest
+        output both = one(make(before, ACK, before.snd_nxt, before.rcv_nxt));
+        if (later.count > 0) both.sent[both.count++] = later.sent[0];
+        // The RTT sample of choice L is taken from this ACK too.
+        if (on(choice::rtt_sample_from_unsent_ack) && seen_here == event_id::rcv_bad_ack && before.retries > 0 &&
+            t_.rtx_timer > 1 && t_.rtx_timer == std::min(15, c.rto << std::min<int>(before.retries + extra_backoff_, 4)))
+            t_.rtx_timer = 1;
+        fired_ |= std::uint32_t(choice::ack_ahead_acked_twice);
+        return both;
+    }
     output o = base::apply(in);
     const output plain_answer = o;
     const tcb plain_after = t_;
@@ -175,6 +211,13 @@ inline cf::output lwip_reference::apply(const input& in) {
             o = {};
             if (close_or_abort && before.st == state_id::syn_received && !closed_by_user_) listener_closed_ = true;
             use(choice::no_handle_after_close);
+        } else if (window_short_ && in.call == event_id::close &&
+                   (before.st == state_id::established || before.st == state_id::close_wait)) {
+            // tcp_close_shutdown(): 'rcv_wnd != TCP_WND_MAX(pcb)' means data the application has
+            // not taken: RST instead of FIN (the octet the SYN occupied, choice F).
+            o = one(make(before, RST | ACK, before.snd_nxt, before.rcv_nxt));
+            close_now();
+            use(choice::syn_received_syn_handling);
         } else if (on(choice::abort_in_syn_sent_sends_rst) && in.call == event_id::abort &&
                    before.st == state_id::syn_sent) {
             o = one(make(before, RST | ACK, before.snd_nxt, 0));
@@ -238,11 +281,18 @@ inline cf::output lwip_reference::apply(const input& in) {
                 as_ack.seg.seq = before.rcv_nxt;
                 as_ack.seg.len = 0;
                 (void)base::apply(as_ack);
-                // Then tcp_receive() takes the rest at its own SEQ: a FIN only when in sequence.
-                if (s.has(FIN) && s.seq == before.rcv_nxt) {
-                    input fin = in;
-                    fin.seg.flags = std::uint8_t(s.flags & ~SYN);
-                    (void)base::apply(fin);
+                // Then tcp_receive() takes the segment at its own SEQ, when in sequence, as one of
+                // SEG.LEN = payload + 1 (SYN and FIN together counting once, bug N): the SYN
+                // occupies an octet, or the FIN is taken.
+                if (s.seq == before.rcv_nxt) {
+                    if (s.has(FIN)) {
+                        input fin = in;
+                        fin.seg.flags = std::uint8_t(s.flags & ~SYN);
+                        (void)base::apply(fin);
+                    } else {
+                        t_.rcv_nxt = seq_add(t_.rcv_nxt, 1 + s.len);
+                        window_short_ = true;  // never given back by tcp_recved: CLOSE will reset
+                    }
                 }
                 o = one(make(t_, ACK, t_.snd_nxt, t_.rcv_nxt));
             } else {
@@ -279,14 +329,16 @@ inline cf::output lwip_reference::apply(const input& in) {
             (void)base::apply(as_ack);
             o = t_.st == state_id::closed ? output{} : answer;
             use(choice::ack_of_unacceptable_segment);
-        } else if (on(choice::ignore_text_after_fin) && !rst && !syn && s.seg_len() > 0 &&
-                   (before.st == state_id::close_wait || before.st == state_id::closing ||
-                    before.st == state_id::last_ack) &&
-                   seq_in_window(s.seq, before.rcv_nxt, c.window)) {
+        }
+        // tcp_receive() skips the text and FIN of a segment in the window in CLOSE-WAIT, CLOSING
+        // and LAST-ACK, and acknowledges only what falls outside it, whatever else happened.
+        if (on(choice::ignore_text_after_fin) && !rst && !syn && s.seg_len() > 0 &&
+            (before.st == state_id::close_wait || before.st == state_id::closing || before.st == state_id::last_ack) &&
+            seq_in_window(s.seq, before.rcv_nxt, c.window)) {
             output kept;
             for (std::uint8_t i = 0; i < o.count; ++i)
                 if (o.sent[i].flags != ACK) kept.sent[kept.count++] = o.sent[i];
-            use(choice::ignore_text_after_fin);
+            if (!(kept == o)) use(choice::ignore_text_after_fin);
             o = kept;
             t_.rcv_nxt = before.rcv_nxt;
         }
@@ -322,13 +374,9 @@ inline cf::output lwip_reference::apply(const input& in) {
     if (before.st == state_id::syn_received && t_.st != state_id::syn_received) extra_backoff_ = 0;
     if (before.st == state_id::syn_sent && t_.st == state_id::established)  // nrtx is kept (see the choice)
         extra_backoff_ = on(choice::syn_retries_carried_over) ? std::uint8_t(std::min<int>(before.retries, 4)) : 0;
-    if (t_.st == state_id::closed || t_.st == state_id::listen) extra_backoff_ = 0;
-    if (in.what == input::kind::arrival && on(choice::ack_ahead_acked_twice) && in.seg.has(ACK) && !in.seg.has(RST) &&
-        !in.seg.has(SYN) && classify(before, in.seg, c) == event_id::rcv_unacceptable &&
-        seq_lt(before.snd_nxt, in.seg.ack) && o.count == 1 && o.sent[0].flags == ACK &&
-        before.st == state_id::established) {  // seen in ESTABLISHED; in LAST-ACK lwIP sent one ACK
-        o.sent[o.count++] = o.sent[0];
-        use(choice::ack_ahead_acked_twice);
+    if (t_.st == state_id::closed || t_.st == state_id::listen) {
+        extra_backoff_ = 0;
+        window_short_ = false;
     }
     if (in.what == input::kind::arrival && in.seg.has(SYN) && in.seg.has(FIN) && on(choice::syn_fin_counted_once))
         for (std::uint8_t k = 0; k < o.count; ++k)
