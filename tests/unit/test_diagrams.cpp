@@ -107,22 +107,22 @@ TEST_CASE("profiles draw their own rows: FIN-WAIT-2 limit, RST on close with unr
     const std::string rfc = tcpv::tcp::table_diagram(tcpv::tcp::table_profile("rfc9293"));
     const std::string linux = tcpv::tcp::table_diagram(tcpv::tcp::table_profile("linux"));
     // Linux gives up on an orphaned FIN-WAIT-2 (tcp_fin_timeout); RFC 9293 has no such limit.
-    CHECK(edge_line(rfc, "FIN_WAIT_2", "CLOSED_end", "give-up").empty());
-    CHECK(contains(edge_line(linux, "FIN_WAIT_2", "CLOSED_end", "give-up"), "FIN-WAIT-2 timeout"));
-    CHECK(!contains(edge_line(rfc, "ESTABLISHED", "CLOSED_end", "reset"), "unread data"));
-    CHECK(contains(edge_line(linux, "ESTABLISHED", "CLOSED_end", "reset"), "[unread data] CLOSE / snd RST"));
+    CHECK(edge_line(rfc, "FIN_WAIT_2", "CLOSED", "give-up").empty());
+    CHECK(contains(edge_line(linux, "FIN_WAIT_2", "CLOSED", "give-up"), "FIN-WAIT-2 timeout"));
+    CHECK(!contains(edge_line(rfc, "ESTABLISHED", "CLOSED", "reset"), "unread data"));
+    CHECK(contains(edge_line(linux, "ESTABLISHED", "CLOSED", "reset"), "[unread data] CLOSE / snd RST"));
     CHECK(contains(rfc, "rows off in this profile: unread data, SO_LINGER 0, rfc1337"));
     // RFC 1337 on: TIME-WAIT ignores a RST, so the reset edge out of TIME-WAIT disappears.
     auto p = tcpv::tcp::table_profile("rfc9293");
-    CHECK(contains(edge_line(rfc, "TIME_WAIT", "CLOSED_end", "reset"), "rcv RST"));
+    CHECK(contains(edge_line(rfc, "TIME_WAIT", "CLOSED", "reset"), "rcv RST"));
     p.config.rfc1337 = true;
     const std::string r1337 = tcpv::tcp::table_diagram(p);
-    CHECK(edge_line(r1337, "TIME_WAIT", "CLOSED_end", "reset").empty());
+    CHECK(edge_line(r1337, "TIME_WAIT", "CLOSED", "reset").empty());
     // SO_LINGER 0: CLOSE always resets, so the graceful CLOSE edge out of ESTABLISHED goes too.
     p = tcpv::tcp::table_profile("rfc9293");
     p.config.linger_abort = true;
     const std::string linger = tcpv::tcp::table_diagram(p);
-    CHECK(contains(edge_line(linger, "ESTABLISHED", "CLOSED_end", "reset"), "[SO_LINGER 0] CLOSE / snd RST"));
+    CHECK(contains(edge_line(linger, "ESTABLISHED", "CLOSED", "reset"), "[SO_LINGER 0] CLOSE / snd RST"));
     CHECK(contains(edge_line(linger, "ESTABLISHED", "FIN_WAIT_1", "close"), "SHUTDOWN / snd FIN"));
     CHECK(!contains(edge_line(linger, "ESTABLISHED", "FIN_WAIT_1", "close"), "CLOSE,"));
     render_svg(r1337, "table-rfc1337");
@@ -155,7 +155,7 @@ TEST_CASE("tcpv dot: table, states and trace graphs render; output is determinis
     const auto knob = run_tcpv({"dot", "tcp", "--graph", "table", "--set", "rfc1337=1"});
     CHECK(knob.status == 0);
     CHECK(contains(knob.out, "profile rfc9293, rfc1337=1"));
-    CHECK(edge_line(knob.out, "TIME_WAIT", "CLOSED_end", "reset").empty());
+    CHECK(edge_line(knob.out, "TIME_WAIT", "CLOSED", "reset").empty());
 
     const auto states = run_tcpv({"dot", "mutex", "--graph", "states", "--set", "variant=naive"});
     CHECK(states.status == 0);
