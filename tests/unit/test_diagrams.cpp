@@ -169,12 +169,15 @@ TEST_CASE("tcpv dot: table, states and trace graphs render; output is determinis
     CHECK(run_tcpv({"dot", "mutex", "--graph", "trace", "--set", "variant=naive"}).out == trace.out);
     render_svg(trace.out, "cli-trace");
 
-    // A liveness counterexample is a lasso.
-    const auto lasso = run_tcpv({"dot", "lossy-link", "--graph", "trace"});
-    if (lasso.status == 0) {
-        CHECK(contains(lasso.out, "loop"));
-        render_svg(lasso.out, "cli-lasso");
-    }
+    // A liveness counterexample is a lasso; a deadlock is marked.
+    const auto lasso = run_tcpv({"dot", "lossy-link", "--graph", "trace", "--set", "fairness=none"});
+    CHECK(lasso.status == 0);
+    CHECK(contains(lasso.out, "label=\"loop (the same state)\""));
+    render_svg(lasso.out, "cli-lasso");
+    const auto deadlock = run_tcpv({"dot", "philosophers", "--graph", "trace", "--set", "variant=naive"});
+    CHECK(deadlock.status == 0);
+    CHECK(contains(deadlock.out, "xlabel=\"deadlock\""));
+    render_svg(deadlock.out, "cli-deadlock");
 }
 
 TEST_CASE("tcpv dot -o: .svg is rendered, .dot is the DOT text, a missing dot is said") {
