@@ -6,6 +6,7 @@
 
 #include <tcpv/bench/register.hpp>
 #include <tcpv/classic/register.hpp>
+#include <tcpv/dot_command.hpp>
 #include <tcpv/registry.hpp>
 #include <tcpv/tcp/capacity_command.hpp>
 #include <tcpv/tcp/register.hpp>
@@ -24,6 +25,14 @@ inline void register_all_models(registry& r) {
                    "new actively-closed connections per second before the ephemeral ports run out "
                    "(`tcpv capacity --help`)",
                    tcp::capacity_command});
+    // `tcpv dot` draws the models of this registry: it keeps a reference, so `r` must outlive
+    // its commands (it owns them).
+    r.add_command({"dot",
+                   "Graphviz diagrams: the TCP table, a model's state graph or its counterexample "
+                   "(`tcpv dot --help`)",
+                   [&r](const std::vector<std::string_view>& args, std::ostream& out, std::ostream& err) {
+                       return dot_command(r, args, out, err);
+                   }});
     bench::register_bench_models(r);
     classic::register_classic_models(r);
 }

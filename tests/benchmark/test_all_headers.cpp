@@ -10,6 +10,7 @@
 #include <tcpv/registry.hpp>
 #include <tcpv/report.hpp>
 #include <tcpv/trace.hpp>
+#include <tcpv/trace_diagram.hpp>
 #include <tcpv/version.hpp>
 #include <tcpv/testing/doctest_rapidcheck.hpp>
 #include <tcpv/tcp/models/close.hpp>
