@@ -69,7 +69,7 @@ inline std::string node_id(state_id s) {
 inline constexpr std::array<std::uint8_t, state_count> figure_rank = {0, 1, 2, 2, 3, 4, 5, 4, 5, 5, 6};
 
 /// The arcs RFC 9293 Figure 5 draws (it omits resets, timeouts and error conditions).
-inline constexpr std::array<std::pair<state_id, state_id>, 19> figure_arcs = {{
+inline constexpr std::array<std::pair<state_id, state_id>, 20> figure_arcs = {{
     {state_id::closed, state_id::listen},
     {state_id::closed, state_id::syn_sent},
     {state_id::listen, state_id::syn_received},
@@ -78,6 +78,7 @@ inline constexpr std::array<std::pair<state_id, state_id>, 19> figure_arcs = {{
     {state_id::syn_sent, state_id::closed},
     {state_id::syn_sent, state_id::syn_received},
     {state_id::syn_sent, state_id::established},
+    {state_id::syn_received, state_id::listen},  // "rcv RST (note 1)": after a passive OPEN
     {state_id::syn_received, state_id::established},
     {state_id::syn_received, state_id::fin_wait_1},
     {state_id::established, state_id::fin_wait_1},
