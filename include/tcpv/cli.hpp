@@ -9,9 +9,11 @@
 ///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--json] [--dot FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
+/// tcpv replay FILE.json [--model NAME] [--property NAME]
 /// tcpv NAME ARGS...      a command registered with registry::add_command (e.g. `tcpv step`)
 /// ```
-/// The sweep command lives in cli_sweep.hpp, included at the end of this file. Registered
+/// The sweep and replay commands live in cli_sweep.hpp and cli_replay.hpp, included at the end
+/// of this file. Registered
 /// commands are listed at the end of `tcpv --help` and run with the arguments after their name.
 /// Exit status: 0 every property holds; 1 a property is violated (the shortest trace is
 /// printed); 2 bad usage or input (the message names it and what is allowed); 3 a limit was
@@ -58,6 +60,9 @@ usage:
   tcpv sweep MODEL --vary NAME=VALUES [--vary NAME2=VALUES] [options]
                                  check MODEL once per value (per combination of two --vary);
                                  a table of verdicts and the smallest value for which all hold
+  tcpv replay FILE.json [--model NAME] [--property NAME]
+                                 replay the traces of a `check --json` report against the
+                                 model: exit 0 they are behaviours of it, 1 one is not
   tcpv --version | --help
 
 check options:
@@ -335,9 +340,9 @@ inline std::string help(const registry& reg) {
     return s;
 }
 
-/// "list, check and sweep", then the registered commands: what an unknown command is told.
+/// "list, check, sweep and replay", then the registered commands: what an unknown command is told.
 inline std::string command_names(const registry& reg) {
-    std::string s = "list, check and sweep";
+    std::string s = "list, check, sweep and replay";
     if (!reg.commands().empty()) {
         s += "; also ";
         for (std::size_t i = 0; i < reg.commands().size(); ++i) s += (i ? ", " : "") + reg.commands()[i].name;
@@ -348,6 +353,9 @@ inline std::string command_names(const registry& reg) {
 /// `tcpv sweep ARGS...` (cli_sweep.hpp).
 inline int sweep(const registry& reg, const std::vector<std::string_view>& args, std::ostream& out,
                  std::ostream& err);
+/// `tcpv replay ARGS...` (cli_replay.hpp).
+inline int replay(const registry& reg, const std::vector<std::string_view>& args, std::ostream& out,
+                  std::ostream& err);
 
 }  // namespace detail
 
@@ -378,6 +386,7 @@ inline int run(const registry& reg, const std::vector<std::string_view>& args, s
             return a.all ? detail::check_all(reg, a, out) : detail::check_one(reg, a, out, err);
         }
         if (cmd == "sweep") return detail::sweep(reg, rest, out, err);
+        if (cmd == "replay") return detail::replay(reg, rest, out, err);
         if (const command_entry* c = reg.find_command(cmd)) return c->run(rest, out, err);
         throw usage_error("unknown command '" + std::string(cmd) + "'; the commands are " + detail::command_names(reg));
     } catch (const usage_error& e) {
@@ -404,5 +413,6 @@ inline int main(int argc, char** argv, const registry& reg) {
 
 }  // namespace tcpv::cli
 
-// The sweep command: defines detail::sweep, declared above.
+// The sweep and replay commands: define detail::sweep and detail::replay, declared above.
 #include "cli_sweep.hpp"
+#include "cli_replay.hpp"

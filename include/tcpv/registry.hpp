@@ -161,13 +161,17 @@ struct model_entry {
     std::string summary;
     std::vector<parameter> params;
     std::function<run_output(const parameter_values&, const run_options&)> run;
+    /// Replays a printed trace (read back from a JSON report) against the model built from the
+    /// values: nothing when it is a behaviour of the model, else the first step that is not
+    /// (trace.hpp, `replay`). Empty for entries not made by `entry`: `tcpv replay` says so.
+    std::function<std::optional<trace_error>(const parameter_values&, const text_trace&)> replay;
 };
 
 /// Makes a registry entry for model type M, built from parameter values by `make`.
 template <class M, class Make>
 model_entry entry(std::string name, std::string summary, std::vector<parameter> params, Make make) {
-    model_entry e{std::move(name), std::move(summary), std::move(params), {}};
-    e.run = [make = std::move(make), name = e.name](const parameter_values& values, const run_options& o) {
+    model_entry e{std::move(name), std::move(summary), std::move(params), {}, {}};
+    e.run = [make, name = e.name](const parameter_values& values, const run_options& o) {
         auto c = checker(M(make(values)));
         c.max_states(o.max_states).max_memory(o.max_memory).max_seconds(o.max_seconds).progress(o.progress);
         c.threads(o.threads);
@@ -186,6 +190,14 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
         }
         return out;
     };
+    e.replay = [make](const parameter_values& values, const text_trace& t) -> std::optional<trace_error> {
+        const M m(make(values));
+        const replay_result<M> r = replay(m, t);
+        if (!r) return r.error;
+        // The typed trace is checked once more by the checker's own rule, so replay and
+        // validate can never disagree about what a behaviour is.
+        return validate(m, *r.ok);
+    };
     return e;
 }
 
@@ -203,7 +215,7 @@ struct command_entry {
 class registry {
 public:
     /// The program's own commands, which a registered command may not take.
-    static constexpr std::string_view builtin_commands[] = {"list", "check", "sweep", "help"};
+    static constexpr std::string_view builtin_commands[] = {"list", "check", "sweep", "replay", "help"};
     /// Adds a model; a second model with the same name is an error.
     void add(model_entry e) {
         if (find(e.name)) throw std::invalid_argument("tcpv: two models are registered as '" + e.name + "'");

@@ -202,4 +202,120 @@ replay_result<M> replay(const M& m, std::span<const typename M::action> actions)
     return r;
 }
 
+/// Rebuilds the typed trace behind a printed one (a trace read back from a JSON report):
+/// step 0 must be an initial (action, state) of `m` that prints as recorded, and every later
+/// step a transition from the previous state whose action and state print as recorded; the
+/// ending is checked as `validate` does. Printing need not be injective: every typed state that
+/// prints as recorded is followed, and the first complete match is returned. An error names the
+/// first step that cannot be matched and what the model offers there instead.
+template <model M>
+replay_result<M> replay(const M& m, const text_trace& t) {
+    using action = typename M::action;
+    using state = typename M::state;
+    struct node {
+        action act;
+        state st;
+        std::size_t parent;
+    };
+    replay_result<M> r;
+    auto fail = [&](std::size_t step, std::string msg) {
+        r.error = trace_error{step, "step " + std::to_string(step) + ": " + std::move(msg)};
+        return r;
+    };
+    auto quote = [](const std::string& s) { return "'" + s + "'"; };
+    if (t.steps.empty()) return fail(0, "the trace is empty: it needs at least an initial state");
+    std::vector<std::vector<node>> levels(t.steps.size());
+    // What the model offers instead, for the error message: the printed actions that did not
+    // match, and the states reached by a matching action.
+    std::vector<std::string> other_actions, other_states;
+    auto note = [](std::vector<std::string>& list, std::string s) {
+        if (std::find(list.begin(), list.end(), s) == list.end()) list.push_back(std::move(s));
+    };
+    auto listing = [&](const std::vector<std::string>& list) {
+        std::string s;
+        for (std::size_t i = 0; i < list.size() && i < 8; ++i) s += (i ? ", " : "") + quote(list[i]);
+        if (list.size() > 8) s += " and " + std::to_string(list.size() - 8) + " more";
+        return s;
+    };
+    std::size_t level = 0, parent = 0;
+    bool action_matched = false;
+    auto take = [&](const action& a, const state& s) {
+        const auto& want = t.steps[level];
+        if (to_text(m, a) != want.action) {
+            note(other_actions, to_text(m, a));
+            return;
+        }
+        action_matched = true;
+        if (to_text(m, s) != want.state) {
+            note(other_states, to_text(m, s));
+            return;
+        }
+        for (const auto& n : levels[level])
+            if (n.st == s) return;  // the same state reached twice: one node is enough
+        levels[level].push_back(node{a, s, parent});
+    };
+    m.init(take);
+    if (levels[0].empty()) {
+        if (action_matched)
+            return fail(0, "the initial action matches but the state differs: expected " + quote(t.steps[0].state) +
+                               ", the model gives " + listing(other_states));
+        return fail(0, "no initial state of the model has action " + quote(t.steps[0].action) +
+                           " (the model's initial actions: " + listing(other_actions) + ")");
+    }
+    for (level = 1; level < t.steps.size(); ++level) {
+        other_actions.clear();
+        other_states.clear();
+        action_matched = false;
+        for (parent = 0; parent < levels[level - 1].size(); ++parent) m.next(levels[level - 1][parent].st, take);
+        if (!levels[level].empty()) continue;
+        const std::string prev = "the state of step " + std::to_string(level - 1);
+        if (action_matched)
+            return fail(level, "action matches but the state differs: expected " + quote(t.steps[level].state) +
+                                   ", the model gives " + listing(other_states));
+        if (other_actions.empty())
+            return fail(level, "no successor of " + prev + " has action " + quote(t.steps[level].action) + " (" + prev +
+                                   " has no successor)");
+        return fail(level, "no successor of " + prev + " has action " + quote(t.steps[level].action) +
+                               " (the model offers: " + listing(other_actions) + ")");
+    }
+    const std::size_t last = t.steps.size() - 1;
+    auto ancestor = [&](std::size_t index, std::size_t at) -> const node& {
+        for (std::size_t l = last; l > at; --l) index = levels[l][index].parent;
+        return levels[at][index];
+    };
+    std::size_t chosen = 0;
+    if (t.end == trace_end::cycle) {
+        if (t.loop_start >= last)
+            return fail(last, "the cycle goes back to step " + std::to_string(t.loop_start) +
+                                  ", which must come before the last step");
+        while (chosen < levels[last].size() && !(ancestor(chosen, t.loop_start).st == levels[last][chosen].st))
+            ++chosen;
+        if (chosen == levels[last].size())
+            return fail(last, "the trace ends in a cycle back to step " + std::to_string(t.loop_start) +
+                                  ", but this state is not the state of step " + std::to_string(t.loop_start));
+    } else if (t.end == trace_end::deadlock) {
+        std::string successor;
+        for (; chosen < levels[last].size(); ++chosen) {
+            successor.clear();
+            m.next(levels[last][chosen].st, [&](const action& a, const state&) {
+                if (successor.empty()) successor = to_text(m, a);
+            });
+            if (successor.empty()) break;
+        }
+        if (chosen == levels[last].size())
+            return fail(last, "the trace ends in a deadlock, but this state has a successor (action " +
+                                  quote(successor) + ")");
+    }
+    trace<M> out;
+    out.end = t.end;
+    out.loop_start = t.loop_start;
+    out.steps.reserve(t.steps.size());
+    for (std::size_t l = 0; l <= last; ++l) {
+        const node& n = ancestor(chosen, l);
+        out.steps.push_back({n.act, n.st});
+    }
+    r.ok = std::move(out);
+    return r;
+}
+
 }  // namespace tcpv

@@ -3,6 +3,7 @@
 #include <tcpv/checker.hpp>
 #include <tcpv/cli.hpp>
 #include <tcpv/cli_sweep.hpp>
+#include <tcpv/cli_replay.hpp>
 #include <tcpv/graphviz.hpp>
 #include <tcpv/model.hpp>
 #include <tcpv/packing.hpp>
@@ -11,6 +12,7 @@
 #include <tcpv/report.hpp>
 #include <tcpv/trace.hpp>
 #include <tcpv/trace_diagram.hpp>
+#include <tcpv/trace_json.hpp>
 #include <tcpv/version.hpp>
 #include <tcpv/testing/doctest_rapidcheck.hpp>
 #include <tcpv/tcp/models/close.hpp>

@@ -331,5 +331,5 @@ TEST_CASE("step is listed by tcpv --help and documents itself") {
     CHECK(contains(sh.out, "--profile P"));
     const auto unknown = run_tcpv({"frobnicate"});
     CHECK(unknown.status == 2);
-    CHECK(contains(unknown.err, "the commands are list, check and sweep; also step"));
+    CHECK(contains(unknown.err, "the commands are list, check, sweep and replay; also step"));
 }

@@ -372,5 +372,5 @@ TEST_CASE("the help text documents sweep") {
     CHECK(contains(h.out, "--vary NAME=A..B"));
     CHECK(contains(h.out, "at most two --vary"));
     const auto unknown = run_tcpv({"frobnicate"});
-    CHECK(contains(unknown.err, "the commands are list, check and sweep"));
+    CHECK(contains(unknown.err, "the commands are list, check, sweep and replay"));
 }
