@@ -6,7 +6,8 @@
 /// ```
 /// tcpv list
 /// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
-///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--json] [--dot FILE] [--examples] [--quiet]
+///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--json] [--dot FILE] [--pcap FILE]
+///                  [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
 /// tcpv replay FILE.json [--model NAME] [--property NAME]
@@ -23,6 +24,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -79,6 +81,9 @@ check options:
   --json              print the report as one JSON object (an array with --all)
   --dot FILE          write the explored state graph (first counterexample in red); FILE.svg
                       is rendered through Graphviz `dot`
+  --pcap FILE         write the first counterexample as a packet capture (pcap) for Wireshark;
+                      only models that support it (an error lists them); nothing is written
+                      when every property holds
   --examples          also print the example traces of `sometimes` properties
   --quiet             no progress line on stderr
 
@@ -129,6 +134,7 @@ struct check_args {
     bool json = false;
     bool examples = false;
     std::string dot_file;
+    std::string pcap_file;
 };
 
 /// The value after option args[i] (advancing i); an error names the option when there is none.
@@ -190,6 +196,10 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
             a.dot_file = std::string(option_value(args, i));
             if (a.dot_file.empty()) throw usage_error("--dot needs a file name");
             a.run.want_dot = true;
+        } else if (arg == "--pcap") {
+            a.pcap_file = std::string(option_value(args, i));
+            if (a.pcap_file.empty()) throw usage_error("--pcap needs a file name");
+            a.run.want_pcap = true;
         } else if (arg == "--examples") {
             a.examples = true;
         } else if (arg.starts_with("-")) {
@@ -206,6 +216,7 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
     if (!a.all && a.model.empty()) throw usage_error("check needs a model name or --all (see `tcpv list`)");
     if (a.all && !a.sets.empty()) throw usage_error("--set applies to one model; --all runs every model with its defaults");
     if (a.all && !a.dot_file.empty()) throw usage_error("--dot applies to one model, not --all");
+    if (a.all && !a.pcap_file.empty()) throw usage_error("--pcap applies to one model, not --all");
     if (a.run.hash_compaction && a.run.order == search_order::dfs)
         throw usage_error("--hash-compact needs breadth-first search: drop --dfs");
     if (a.run.hash_compaction && !a.dot_file.empty())
@@ -259,10 +270,22 @@ inline int check_one(const registry& reg, const check_args& a, std::ostream& out
             throw usage_error(std::string(x.what()) + " (model " + e.name + ")");
         }
     }
-    // Check that the output file can be written before a long run, so nothing is lost after it.
+    if (!a.pcap_file.empty() && !e.supports_pcap) {
+        std::string able;
+        for (const auto& m : reg.entries())
+            if (m.supports_pcap) able += (able.empty() ? "" : ", ") + m.name;
+        throw usage_error("--pcap: model '" + e.name + "' cannot write its traces as packets (it defines no " +
+                          "pcap_file(model, trace)); the models that can: " + (able.empty() ? "none" : able));
+    }
+    // Check that the output files can be written before a long run, so nothing is lost after it.
     if (!a.dot_file.empty()) {
         std::ofstream probe(a.dot_file, std::ios::app);
         if (!probe) throw usage_error("cannot write --dot file '" + a.dot_file + "'");
+    }
+    const bool pcap_existed = !a.pcap_file.empty() && std::filesystem::exists(a.pcap_file);
+    if (!a.pcap_file.empty()) {
+        std::ofstream probe(a.pcap_file, std::ios::app);
+        if (!probe) throw usage_error("cannot write --pcap file '" + a.pcap_file + "'");
     }
     run_output o = e.run(values, a.run);
     if (a.json)
@@ -282,6 +305,18 @@ inline int check_one(const registry& reg, const check_args& a, std::ostream& out
             std::ofstream f(a.dot_file, std::ios::trunc);
             f << o.dot;
             if (!f) throw usage_error("cannot write --dot file '" + a.dot_file + "'");
+        }
+    }
+    if (!a.pcap_file.empty()) {
+        if (o.pcap) {
+            std::ofstream f(a.pcap_file, std::ios::binary | std::ios::trunc);
+            f << *o.pcap;
+            if (!f) throw usage_error("cannot write --pcap file '" + a.pcap_file + "'");
+        } else {
+            // Remove the empty file the probe made, so no file means no counterexample.
+            if (!pcap_existed) std::filesystem::remove(a.pcap_file);
+            err << "tcpv: --pcap: no property is violated, so there is no counterexample to write to '"
+                << a.pcap_file << "'\n";
         }
     }
     return status_of(o.result);

@@ -147,12 +147,23 @@ struct run_options {
     unsigned hash_compaction = 0;        ///< > 0: log2 slots of a fingerprint table (checker.hpp)
     bool want_dot = false;               ///< also draw the explored graph (first counterexample highlighted)
     std::size_t dot_max_states = 200;
+    bool want_pcap = false;              ///< also write the first counterexample as pcap (models that can)
+};
+
+/// A model whose traces can be written as a packet capture (`tcpv check --pcap`): it provides
+/// `pcap_file(model, trace)`, found by argument-dependent lookup, returning the file's bytes.
+/// The core knows nothing of the packets; a protocol's models bring the encoding (the TCP
+/// models: tcpv/tcp/pcap.hpp).
+template <class M>
+concept writes_pcap = requires(const M& m, const trace<M>& t) {
+    { pcap_file(m, t) } -> std::convertible_to<std::string>;
 };
 
 /// What a registered run produced.
 struct run_output {
     report result;
     std::string dot;  ///< when want_dot
+    std::optional<std::string> pcap;  ///< when want_pcap, the model writes pcap and a property is violated
 };
 
 /// A registered model: its name, summary, parameters and a type-erased runner.
@@ -165,20 +176,22 @@ struct model_entry {
     /// values: nothing when it is a behaviour of the model, else the first step that is not
     /// (trace.hpp, `replay`). Empty for entries not made by `entry`: `tcpv replay` says so.
     std::function<std::optional<trace_error>(const parameter_values&, const text_trace&)> replay;
+    bool supports_pcap = false;  ///< the model satisfies `writes_pcap` (run honours want_pcap)
 };
 
 /// Makes a registry entry for model type M, built from parameter values by `make`.
 template <class M, class Make>
 model_entry entry(std::string name, std::string summary, std::vector<parameter> params, Make make) {
-    model_entry e{std::move(name), std::move(summary), std::move(params), {}, {}};
+    model_entry e{std::move(name), std::move(summary), std::move(params), {}, {}, writes_pcap<M>};
     e.run = [make, name = e.name](const parameter_values& values, const run_options& o) {
-        auto c = checker(M(make(values)));
+        const M m(make(values));
+        auto c = checker(m);
         c.max_states(o.max_states).max_memory(o.max_memory).max_seconds(o.max_seconds).progress(o.progress);
         c.threads(o.threads);
         if (o.order == search_order::dfs) c.dfs();
         c.hash_compaction(o.hash_compaction);
         const auto r = c.run();
-        run_output out{r.summary(name, values.printed()), {}};
+        run_output out{r.summary(name, values.printed()), {}, std::nullopt};
         if (o.want_dot) {
             const trace<M>* hot = nullptr;
             for (const auto& p : r.properties)
@@ -187,6 +200,14 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
                     break;
                 }
             out.dot = graphviz::state_graph(r, hot, {o.dot_max_states, name});
+        }
+        if constexpr (writes_pcap<M>) {
+            if (o.want_pcap)
+                for (const auto& p : r.properties)
+                    if (p.result == verdict::violated && p.trace) {
+                        out.pcap = pcap_file(m, *p.trace);
+                        break;
+                    }
         }
         return out;
     };

@@ -10,6 +10,7 @@
 #include <tcpv/tcp/models/port_reuse.hpp>
 #include <tcpv/tcp/models/server_restart.hpp>
 #include <tcpv/tcp/models/time_wait_assassination.hpp>
+#include <tcpv/tcp/pcap.hpp>
 #include <tcpv/tcp/profile.hpp>
 
 namespace tcpv::tcp {
