@@ -13,6 +13,7 @@
 // [snippet includes]
 #include <tcpv/checker.hpp>
 // [snippet includes]
+#include <tcpv/graphviz.hpp>
 
 #include <cstdint>
 #include <iostream>
@@ -155,6 +156,11 @@ int main() {
     if (trace) {
         expect(trace->length() == 3, "the shortest counterexample has 3 steps");
         expect(!tcpv::validate(short_rto, *trace), "the counterexample replays on the model");
+        // [snippet picture]
+        const std::string dot = tcpv::graphviz::state_graph(bad, &*trace);  // Graphviz DOT text
+        // tcpv::graphviz::render(dot, "retransmission.svg", "svg") would draw it with `dot`.
+        // [snippet picture]
+        expect(dot.find("color=red") != std::string::npos, "the DOT output highlights the trace");
     }
     expect(bad.verdict_of("a-loss-is-repaired") == tcpv::verdict::holds, "a lost segment can be repaired");
     expect(bad.verdict_of("sender-finishes") == tcpv::verdict::holds, "the sender always finishes");
