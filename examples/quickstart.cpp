@@ -1,5 +1,5 @@
 // Quick start: include the checker, define a model (lost_final_ack.hpp), check it, and read
-// the counterexample. The docs' tutorial walks through this file.
+// the counterexample. README.md quotes this file (test_docs keeps the quote current).
 //
 // The peer resends its FIN every 2 ticks, twice. With TIME_WAIT at 5 ticks, longer than that
 // whole span (4 ticks), the close is reliable. With 4 ticks, a lost final ACK and a lost first
@@ -29,10 +29,12 @@ int main() {
     expect(good.all_hold(), "time_wait=5 should satisfy every property");
 
     // 2. TIME_WAIT too short: the checker finds the reset, with a shortest trace.
+    // [snippet check]
     const example::lost_final_ack short_wait{.time_wait = 4};
     const auto bad = tcpv::checker(short_wait).run();
-    tcpv::print(std::cout, bad.summary("lost-final-ack"));
-    const auto trace = bad.counterexample("no-reset-after-graceful-close");
+    tcpv::print(std::cout, bad.summary("lost-final-ack"));  // the verdicts and the counterexample
+    const auto trace = bad.counterexample("no-reset-after-graceful-close");  // the typed trace
+    // [snippet check]
     expect(trace.has_value(), "time_wait=4 should violate no-reset-after-graceful-close");
     if (trace) {
         expect(trace->length() == 7, "the shortest counterexample has 7 steps");
