@@ -7,7 +7,7 @@
 /// tcpv list
 /// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
 ///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--json] [--dot FILE] [--pcap FILE]
-///                  [--examples] [--quiet]
+///                  [--msc FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
 /// tcpv replay FILE.json [--model NAME] [--property NAME]
@@ -37,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli_msc.hpp"
 #include "registry.hpp"
 #include "version.hpp"
 
@@ -84,6 +85,9 @@ check options:
   --pcap FILE         write the first counterexample as a packet capture (pcap) for Wireshark;
                       only models that support it (an error lists them); nothing is written
                       when every property holds
+  --msc FILE          draw the first counterexample as a message sequence chart (lifelines,
+                      segments as arrows, lost ones crossed); FILE.svg is rendered through
+                      Graphviz `dot`, other names get DOT text; only models that support it
   --examples          also print the example traces of `sometimes` properties
   --quiet             no progress line on stderr
 
@@ -135,6 +139,7 @@ struct check_args {
     bool examples = false;
     std::string dot_file;
     std::string pcap_file;
+    std::string msc_file;
 };
 
 /// The value after option args[i] (advancing i); an error names the option when there is none.
@@ -200,6 +205,10 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
             a.pcap_file = std::string(option_value(args, i));
             if (a.pcap_file.empty()) throw usage_error("--pcap needs a file name");
             a.run.want_pcap = true;
+        } else if (arg == "--msc") {
+            a.msc_file = std::string(option_value(args, i));
+            if (a.msc_file.empty()) throw usage_error("--msc needs a file name");
+            a.run.want_msc = true;
         } else if (arg == "--examples") {
             a.examples = true;
         } else if (arg.starts_with("-")) {
@@ -217,6 +226,7 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
     if (a.all && !a.sets.empty()) throw usage_error("--set applies to one model; --all runs every model with its defaults");
     if (a.all && !a.dot_file.empty()) throw usage_error("--dot applies to one model, not --all");
     if (a.all && !a.pcap_file.empty()) throw usage_error("--pcap applies to one model, not --all");
+    if (a.all && !a.msc_file.empty()) throw usage_error("--msc applies to one model, not --all");
     if (a.run.hash_compaction && a.run.order == search_order::dfs)
         throw usage_error("--hash-compact needs breadth-first search: drop --dfs");
     if (a.run.hash_compaction && !a.dot_file.empty())
@@ -277,6 +287,8 @@ inline int check_one(const registry& reg, const check_args& a, std::ostream& out
         throw usage_error("--pcap: model '" + e.name + "' cannot write its traces as packets (it defines no " +
                           "pcap_file(model, trace)); the models that can: " + (able.empty() ? "none" : able));
     }
+    if (!a.msc_file.empty())
+        if (const std::string why = msc::unsupported(reg, e); !why.empty()) throw usage_error(why);
     // Check that the output files can be written before a long run, so nothing is lost after it.
     if (!a.dot_file.empty()) {
         std::ofstream probe(a.dot_file, std::ios::app);
@@ -286,6 +298,11 @@ inline int check_one(const registry& reg, const check_args& a, std::ostream& out
     if (!a.pcap_file.empty()) {
         std::ofstream probe(a.pcap_file, std::ios::app);
         if (!probe) throw usage_error("cannot write --pcap file '" + a.pcap_file + "'");
+    }
+    const bool msc_existed = !a.msc_file.empty() && std::filesystem::exists(a.msc_file);
+    if (!a.msc_file.empty()) {
+        std::ofstream probe(a.msc_file, std::ios::app);
+        if (!probe) throw usage_error("cannot write --msc file '" + a.msc_file + "'");
     }
     run_output o = e.run(values, a.run);
     if (a.json)
@@ -317,6 +334,14 @@ inline int check_one(const registry& reg, const check_args& a, std::ostream& out
             if (!pcap_existed) std::filesystem::remove(a.pcap_file);
             err << "tcpv: --pcap: no property is violated, so there is no counterexample to write to '"
                 << a.pcap_file << "'\n";
+        }
+    }
+    if (!a.msc_file.empty()) {
+        const msc::outcome w = msc::write(a.msc_file, o.msc, msc_existed);
+        if (!w.note.empty()) err << "tcpv: " << w.note << '\n';
+        if (!w.error.empty()) {
+            err << "tcpv: " << w.error << '\n';
+            return exit_usage;
         }
     }
     return status_of(o.result);

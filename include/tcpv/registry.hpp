@@ -148,6 +148,7 @@ struct run_options {
     bool want_dot = false;               ///< also draw the explored graph (first counterexample highlighted)
     std::size_t dot_max_states = 200;
     bool want_pcap = false;              ///< also write the first counterexample as pcap (models that can)
+    bool want_msc = false;               ///< also draw the first counterexample as a sequence chart (models that can)
 };
 
 /// A model whose traces can be written as a packet capture (`tcpv check --pcap`): it provides
@@ -159,11 +160,22 @@ concept writes_pcap = requires(const M& m, const trace<M>& t) {
     { pcap_file(m, t) } -> std::convertible_to<std::string>;
 };
 
+/// A model whose traces can be drawn as message sequence charts (`tcpv check --msc`, `tcpv dot
+/// --graph msc`): it provides `sequence_chart(model, trace, title)`, found by argument-dependent
+/// lookup, returning DOT text. As for pcap, the protocol's models bring the drawing, since only
+/// they know which parts of a state are endpoints and which are messages (the TCP models:
+/// tcpv/tcp/sequence_chart.hpp).
+template <class M>
+concept draws_msc = requires(const M& m, const trace<M>& t, const std::string& title) {
+    { sequence_chart(m, t, title) } -> std::convertible_to<std::string>;
+};
+
 /// What a registered run produced.
 struct run_output {
     report result;
     std::string dot;  ///< when want_dot
     std::optional<std::string> pcap;  ///< when want_pcap, the model writes pcap and a property is violated
+    std::optional<std::string> msc;   ///< when want_msc, the model draws charts and a property is violated (DOT)
 };
 
 /// A registered model: its name, summary, parameters and a type-erased runner.
@@ -177,12 +189,13 @@ struct model_entry {
     /// (trace.hpp, `replay`). Empty for entries not made by `entry`: `tcpv replay` says so.
     std::function<std::optional<trace_error>(const parameter_values&, const text_trace&)> replay;
     bool supports_pcap = false;  ///< the model satisfies `writes_pcap` (run honours want_pcap)
+    bool supports_msc = false;   ///< the model satisfies `draws_msc` (run honours want_msc)
 };
 
 /// Makes a registry entry for model type M, built from parameter values by `make`.
 template <class M, class Make>
 model_entry entry(std::string name, std::string summary, std::vector<parameter> params, Make make) {
-    model_entry e{std::move(name), std::move(summary), std::move(params), {}, {}, writes_pcap<M>};
+    model_entry e{std::move(name), std::move(summary), std::move(params), {}, {}, writes_pcap<M>, draws_msc<M>};
     e.run = [make, name = e.name](const parameter_values& values, const run_options& o) {
         const M m(make(values));
         auto c = checker(m);
@@ -191,7 +204,7 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
         if (o.order == search_order::dfs) c.dfs();
         c.hash_compaction(o.hash_compaction);
         const auto r = c.run();
-        run_output out{r.summary(name, values.printed()), {}, std::nullopt};
+        run_output out{r.summary(name, values.printed()), {}, std::nullopt, std::nullopt};
         if (o.want_dot) {
             const trace<M>* hot = nullptr;
             for (const auto& p : r.properties)
@@ -206,6 +219,16 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
                 for (const auto& p : r.properties)
                     if (p.result == verdict::violated && p.trace) {
                         out.pcap = pcap_file(m, *p.trace);
+                        break;
+                    }
+        }
+        if constexpr (draws_msc<M>) {
+            if (o.want_msc)
+                for (const auto& p : r.properties)
+                    if (p.result == verdict::violated && p.trace) {
+                        out.msc = sequence_chart(m, *p.trace,
+                                                 name + ": counterexample to " + p.name + " (" +
+                                                     std::to_string(p.trace->length()) + " steps)");
                         break;
                     }
         }

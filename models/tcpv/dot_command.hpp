@@ -3,7 +3,7 @@
 /// `tcpv dot`: Graphviz diagrams of the TCP transition table, of a model's explored state graph
 /// and of its first counterexample, as DOT text or rendered through `dot` (docs/diagrams.md).
 ///
-/// tcpv dot MODEL --graph table|states|trace [--set NAME=VALUE]... [--profile P]
+/// tcpv dot MODEL --graph table|states|trace|msc [--set NAME=VALUE]... [--profile P]
 ///                [--max-states N] [-o FILE]
 
 #include <charconv>
@@ -33,7 +33,7 @@ struct bad_input : std::runtime_error {
 };
 
 inline constexpr std::string_view usage_text =
-    R"(usage: tcpv dot MODEL --graph table|states|trace [--set NAME=VALUE]... [--profile P]
+    R"(usage: tcpv dot MODEL --graph table|states|trace|msc [--set NAME=VALUE]... [--profile P]
                 [--max-states N] [-o FILE]
 
   --graph table    the TCP transition table (models/tcpv/tcp/rfc9293.hpp) as a state diagram
@@ -46,6 +46,10 @@ inline constexpr std::string_view usage_text =
                    first counterexample in red. Refused above --max-states states (default 500).
   --graph trace    MODEL's first counterexample as a path diagram (one box per state, actions
                    on the arrows); --max-states bounds the search (default 1000000).
+  --graph msc      MODEL's first counterexample as a message sequence chart: a lifeline per
+                   endpoint, each segment an arrow from sender to receiver, lost ones crossed,
+                   timer expiries and state changes on the lifelines (models that support it,
+                   such as `close`); --max-states as for trace.
   -o FILE          FILE.svg, FILE.png or FILE.pdf: rendered through Graphviz `dot`; any other
                    name (FILE.dot): DOT text. Without -o the DOT text goes to stdout.
 Output is deterministic: the same model and options give the same bytes.
@@ -80,8 +84,8 @@ inline request parse(const std::vector<std::string_view>& args) {
             q.help = true;
         } else if (a == "--graph") {
             q.graph = std::string(value());
-            if (q.graph != "table" && q.graph != "states" && q.graph != "trace")
-                throw bad_input("unknown graph '" + q.graph + "'; --graph is table, states or trace");
+            if (q.graph != "table" && q.graph != "states" && q.graph != "trace" && q.graph != "msc")
+                throw bad_input("unknown graph '" + q.graph + "'; --graph is table, states, trace or msc");
         } else if (a == "--set") {
             const std::string_view kv = value();
             const auto eq = kv.find('=');
@@ -106,10 +110,10 @@ inline request parse(const std::vector<std::string_view>& args) {
     }
     if (q.help) return q;
     if (q.model.empty()) throw bad_input("dot needs a MODEL (`tcpv list`, or `tcp` for --graph table)");
-    if (q.graph.empty()) throw bad_input("dot needs --graph table, states or trace");
+    if (q.graph.empty()) throw bad_input("dot needs --graph table, states, trace or msc");
     if (q.graph != "table" && !q.profile.empty())
         throw bad_input("--profile applies to --graph table; a model takes its profile as --set profile=P");
-    if (q.graph == "table" && q.max_states != 0) throw bad_input("--max-states applies to --graph states and trace");
+    if (q.graph == "table" && q.max_states != 0) throw bad_input("--max-states applies to --graph states, trace and msc");
     return q;
 }
 
@@ -154,6 +158,13 @@ inline std::string table_dot(const request& q) {
 inline std::string model_dot(const registry& reg, const request& q, std::string& nothing) {
     const model_entry* m = reg.find(q.model);
     if (!m) throw bad_input("unknown model '" + q.model + "'; `tcpv list` shows the models");
+    if (q.graph == "msc" && !m->supports_msc) {
+        std::string able;
+        for (const auto& e : reg.entries())
+            if (e.supports_msc) able += (able.empty() ? "" : ", ") + e.name;
+        throw bad_input("--graph msc: model '" + q.model + "' cannot draw its traces as sequence charts; the models "
+                        "that can: " + (able.empty() ? "none" : able) + " (--graph trace draws any model's)");
+    }
     parameter_values values(m->params);
     for (const auto& [name, text] : q.sets) {
         try {
@@ -166,6 +177,7 @@ inline std::string model_dot(const registry& reg, const request& q, std::string&
     run_options o;
     o.max_states = q.max_states ? q.max_states : states ? 500 : 1'000'000;
     o.want_dot = states;
+    o.want_msc = q.graph == "msc";
     o.dot_max_states = 0;  // never cut: a graph over the limit is refused instead
     const run_output r = m->run(values, o);
     if (states) {
@@ -175,10 +187,14 @@ inline std::string model_dot(const registry& reg, const request& q, std::string&
                             "use smaller --set values)");
         return r.dot;
     }
-    for (const auto& p : r.result.properties)
-        if (p.result == verdict::violated && p.trace)
-            return graphviz::trace_path(*p.trace, q.model + ": counterexample to " + p.name + " (" +
-                                                      std::to_string(p.trace->length()) + " steps)");
+    if (o.want_msc) {
+        if (r.msc) return *r.msc;
+    } else {
+        for (const auto& p : r.result.properties)
+            if (p.result == verdict::violated && p.trace)
+                return graphviz::trace_path(*p.trace, q.model + ": counterexample to " + p.name + " (" +
+                                                          std::to_string(p.trace->length()) + " steps)");
+    }
     nothing = "no counterexample: ";
     nothing += r.result.stats.limit != limit_kind::none
                    ? "the search stopped at a limit (" + std::string(to_string(r.result.stats.limit)) + ") after " +

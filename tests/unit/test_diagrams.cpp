@@ -3,7 +3,8 @@
 // trace_diagram.hpp), and `tcpv dot` run as a user runs it.
 //
 // Golden files: docs/diagrams/tcp-rfc9293.dot and tcp-linux.dot are compared byte for byte
-// with what the table draws now, so the checked-in diagrams (and the SVGs rendered from them)
+// with what the table draws now, and docs/diagrams/lost-final-ack.dot (the README's chart)
+// with what `tcpv dot close --graph msc` draws now, so the checked-in diagrams (and the SVGs rendered from them)
 // cannot fall behind the table. After a deliberate change to the table or the drawing,
 // regenerate them with either
 //   TCPV_UPDATE_GOLDEN=1 build/bin/test_diagrams        (rewrites the .dot files), or
@@ -84,6 +85,27 @@ TEST_CASE("the table diagrams equal the checked-in golden files docs/diagrams/*.
         CHECK(tcpv::tcp::table_diagram(tcpv::tcp::table_profile(profile)) == now);
         render_svg(now, "table-" + profile);
     }
+}
+
+TEST_CASE("the README's lost-final-ACK chart equals docs/diagrams/lost-final-ack.dot") {
+    const bool update = std::getenv("TCPV_UPDATE_GOLDEN") && std::string(std::getenv("TCPV_UPDATE_GOLDEN")) == "1";
+    // The same command as the `diagrams` target (models/CMakeLists.txt).
+    const auto now = run_tcpv({"dot", "close", "--graph", "msc", "--set", "time_wait=1", "--set", "reordering=off"});
+    REQUIRE(now.status == 0);
+    const fs::path golden = fs::path(TCPV_SOURCE_DIR) / "docs" / "diagrams" / "lost-final-ack.dot";
+    if (update) {
+        std::ofstream(golden, std::ios::binary | std::ios::trunc) << now.out;
+        MESSAGE("rewrote " << golden.string());
+    }
+    INFO("regenerate with `cmake --build build --target diagrams` (or TCPV_UPDATE_GOLDEN=1 build/bin/test_diagrams)");
+    CHECK(tcpv_test::slurp(golden.string()) == now.out);
+    // It tells the story the README tells: the final ACK lost, the FIN answered by RST.
+    CHECK(now.out.find(" lost\"") != std::string::npos);
+    CHECK(now.out.find("<CTL=RST>") != std::string::npos);
+    CHECK(now.out.find("TIME-WAIT timer expires") != std::string::npos);
+    render_svg(now.out, "lost-final-ack");
+    CHECK(tcpv_test::slurp((fs::path(TCPV_SOURCE_DIR) / "docs" / "diagrams" / "lost-final-ack.svg").string()).find("</svg>") !=
+          std::string::npos);
 }
 
 TEST_CASE("FIN-WAIT-1 -> TIME-WAIT (FIN+ACK of our FIN) is drawn and marked as absent from the RFC figure") {
