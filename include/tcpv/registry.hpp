@@ -28,6 +28,7 @@
 
 #include "checker.hpp"
 #include "graphviz.hpp"
+#include "projection.hpp"
 #include "report.hpp"
 
 namespace tcpv {
@@ -149,6 +150,7 @@ struct run_options {
     std::size_t dot_max_states = 200;
     bool want_pcap = false;              ///< also write the first counterexample as pcap (models that can)
     bool want_msc = false;               ///< also draw the first counterexample as a sequence chart (models that can)
+    bool want_projection = false;        ///< also draw the projected graph (models that project their states)
 };
 
 /// A model whose traces can be written as a packet capture (`tcpv check --pcap`): it provides
@@ -176,6 +178,7 @@ struct run_output {
     std::string dot;  ///< when want_dot
     std::optional<std::string> pcap;  ///< when want_pcap, the model writes pcap and a property is violated
     std::optional<std::string> msc;   ///< when want_msc, the model draws charts and a property is violated (DOT)
+    std::optional<std::string> projection;  ///< when want_projection and the model projects (projection.hpp)
 };
 
 /// A registered model: its name, summary, parameters and a type-erased runner.
@@ -190,12 +193,14 @@ struct model_entry {
     std::function<std::optional<trace_error>(const parameter_values&, const text_trace&)> replay;
     bool supports_pcap = false;  ///< the model satisfies `writes_pcap` (run honours want_pcap)
     bool supports_msc = false;   ///< the model satisfies `draws_msc` (run honours want_msc)
+    bool supports_projection = false;  ///< the model satisfies `projects_states` (run honours want_projection)
 };
 
 /// Makes a registry entry for model type M, built from parameter values by `make`.
 template <class M, class Make>
 model_entry entry(std::string name, std::string summary, std::vector<parameter> params, Make make) {
-    model_entry e{std::move(name), std::move(summary), std::move(params), {}, {}, writes_pcap<M>, draws_msc<M>};
+    model_entry e{std::move(name), std::move(summary), std::move(params), {}, {}, writes_pcap<M>, draws_msc<M>,
+                  projects_states<M>};
     e.run = [make, name = e.name](const parameter_values& values, const run_options& o) {
         const M m(make(values));
         auto c = checker(m);
@@ -204,7 +209,7 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
         if (o.order == search_order::dfs) c.dfs();
         c.hash_compaction(o.hash_compaction);
         const auto r = c.run();
-        run_output out{r.summary(name, values.printed()), {}, std::nullopt, std::nullopt};
+        run_output out{r.summary(name, values.printed()), {}, std::nullopt, std::nullopt, std::nullopt};
         if (o.want_dot) {
             const trace<M>* hot = nullptr;
             for (const auto& p : r.properties)
@@ -221,6 +226,17 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
                         out.pcap = pcap_file(m, *p.trace);
                         break;
                     }
+        }
+        if constexpr (projects_states<M>) {
+            if (o.want_projection) {
+                const trace<M>* hot = nullptr;
+                for (const auto& p : r.properties)
+                    if (p.result == verdict::violated && p.trace) {
+                        hot = &*p.trace;
+                        break;
+                    }
+                out.projection = graphviz::projected_graph(r, hot, {0, name});
+            }
         }
         if constexpr (draws_msc<M>) {
             if (o.want_msc)

@@ -3,7 +3,7 @@
 /// `tcpv dot`: Graphviz diagrams of the TCP transition table, of a model's explored state graph
 /// and of its first counterexample, as DOT text or rendered through `dot` (docs/diagrams.md).
 ///
-/// tcpv dot MODEL --graph table|states|trace|msc [--set NAME=VALUE]... [--profile P]
+/// tcpv dot MODEL --graph table|states|endpoints|trace|msc [--set NAME=VALUE]... [--profile P]
 ///                [--max-states N] [-o FILE]
 
 #include <charconv>
@@ -33,7 +33,7 @@ struct bad_input : std::runtime_error {
 };
 
 inline constexpr std::string_view usage_text =
-    R"(usage: tcpv dot MODEL --graph table|states|trace|msc [--set NAME=VALUE]... [--profile P]
+    R"(usage: tcpv dot MODEL --graph table|states|endpoints|trace|msc [--set NAME=VALUE]... [--profile P]
                 [--max-states N] [-o FILE]
 
   --graph table    the TCP transition table (models/tcpv/tcp/rfc9293.hpp) as a state diagram
@@ -44,6 +44,10 @@ inline constexpr std::string_view usage_text =
                    fin_wait_2=0..15 (FIN-WAIT-2 limit in ticks, 0 = none).
   --graph states   the explored state graph of MODEL (`tcpv list`), --set as for check; the
                    first counterexample in red. Refused above --max-states states (default 500).
+  --graph endpoints  the explored graph of a larger model projected onto the pair of endpoint
+                   states ("A: FIN-WAIT-1 / B: CLOSE-WAIT"), the first counterexample's
+                   projected path in red (TCP models of two endpoints); --max-states bounds the
+                   search (default 1000000).
   --graph trace    MODEL's first counterexample as a path diagram (one box per state, actions
                    on the arrows); --max-states bounds the search (default 1000000).
   --graph msc      MODEL's first counterexample as a message sequence chart: a lifeline per
@@ -84,8 +88,9 @@ inline request parse(const std::vector<std::string_view>& args) {
             q.help = true;
         } else if (a == "--graph") {
             q.graph = std::string(value());
-            if (q.graph != "table" && q.graph != "states" && q.graph != "trace" && q.graph != "msc")
-                throw bad_input("unknown graph '" + q.graph + "'; --graph is table, states, trace or msc");
+            if (q.graph != "table" && q.graph != "states" && q.graph != "trace" && q.graph != "msc" &&
+                q.graph != "endpoints")
+                throw bad_input("unknown graph '" + q.graph + "'; --graph is table, states, endpoints, trace or msc");
         } else if (a == "--set") {
             const std::string_view kv = value();
             const auto eq = kv.find('=');
@@ -110,7 +115,7 @@ inline request parse(const std::vector<std::string_view>& args) {
     }
     if (q.help) return q;
     if (q.model.empty()) throw bad_input("dot needs a MODEL (`tcpv list`, or `tcp` for --graph table)");
-    if (q.graph.empty()) throw bad_input("dot needs --graph table, states, trace or msc");
+    if (q.graph.empty()) throw bad_input("dot needs --graph table, states, endpoints, trace or msc");
     if (q.graph != "table" && !q.profile.empty())
         throw bad_input("--profile applies to --graph table; a model takes its profile as --set profile=P");
     if (q.graph == "table" && q.max_states != 0) throw bad_input("--max-states applies to --graph states, trace and msc");
@@ -165,6 +170,13 @@ inline std::string model_dot(const registry& reg, const request& q, std::string&
         throw bad_input("--graph msc: model '" + q.model + "' cannot draw its traces as sequence charts; the models "
                         "that can: " + (able.empty() ? "none" : able) + " (--graph trace draws any model's)");
     }
+    if (q.graph == "endpoints" && !m->supports_projection) {
+        std::string able;
+        for (const auto& e : reg.entries())
+            if (e.supports_projection) able += (able.empty() ? "" : ", ") + e.name;
+        throw bad_input("--graph endpoints: model '" + q.model + "' has no projection of its states; the models "
+                        "that have one: " + (able.empty() ? "none" : able) + " (--graph states draws small models)");
+    }
     parameter_values values(m->params);
     for (const auto& [name, text] : q.sets) {
         try {
@@ -178,8 +190,15 @@ inline std::string model_dot(const registry& reg, const request& q, std::string&
     o.max_states = q.max_states ? q.max_states : states ? 500 : 1'000'000;
     o.want_dot = states;
     o.want_msc = q.graph == "msc";
+    o.want_projection = q.graph == "endpoints";
     o.dot_max_states = 0;  // never cut: a graph over the limit is refused instead
     const run_output r = m->run(values, o);
+    if (o.want_projection) {
+        if (r.result.stats.limit != limit_kind::none)
+            throw bad_input("model '" + q.model + "' has more than " + std::to_string(o.max_states) +
+                            " states; raise --max-states to project the whole graph");
+        return *r.projection;
+    }
     if (states) {
         if (r.result.stats.limit != limit_kind::none)
             throw bad_input("model '" + q.model + "' has more than " + std::to_string(o.max_states) +

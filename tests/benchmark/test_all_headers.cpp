@@ -11,6 +11,7 @@
 #include <tcpv/registry.hpp>
 #include <tcpv/report.hpp>
 #include <tcpv/trace.hpp>
+#include <tcpv/projection.hpp>
 #include <tcpv/trace_diagram.hpp>
 #include <tcpv/trace_json.hpp>
 #include <tcpv/version.hpp>

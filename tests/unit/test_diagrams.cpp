@@ -258,3 +258,33 @@ TEST_CASE("tcpv dot: bad input is exit 2 with a message and nothing on stdout") 
     CHECK(contains(none.err, "no counterexample"));
     CHECK(run_tcpv({"dot", "--help"}).status == 0);
 }
+
+TEST_CASE("tcpv dot --graph endpoints: the close model projected onto the pair of endpoint states") {
+    const auto r = run_tcpv({"dot", "close", "--graph", "endpoints", "--set", "time_wait=1"});
+    REQUIRE(r.status == 0);
+    const std::string& dot = r.out;
+    // The 19,571 states become pairs of RFC states; the first is the initial pair.
+    CHECK(contains(dot, "states projected onto"));
+    CHECK(contains(dot, "p0 [label=\"A: ESTABLISHED / B: ESTABLISHED\\n(1 state)\""));
+    CHECK(contains(dot, "A: CLOSED / B: CLOSED"));
+    // The counterexample's projected path is red, and ends in a reset: its last pair is drawn red.
+    CHECK(contains(dot, "color=red"));
+    // No edge from a projection to itself, and the same bytes on a second run.
+    for (std::size_t at = dot.find(" -> "); at != std::string::npos; at = dot.find(" -> ", at + 1)) {
+        const auto begin = dot.rfind('\n', at) + 1;
+        const std::string from = dot.substr(begin + 2, at - begin - 2);
+        const auto to_end = dot.find(' ', at + 4);
+        CHECK(from != dot.substr(at + 4, to_end - at - 4));
+    }
+    CHECK(run_tcpv({"dot", "close", "--graph", "endpoints", "--set", "time_wait=1"}).out == dot);
+    CHECK_FALSE(render_svg(dot, "close-endpoints").empty());
+    // A model without two endpoints is refused, naming the models that have a projection.
+    const auto bad = run_tcpv({"dot", "port-reuse", "--graph", "endpoints"});
+    CHECK(bad.status == 2);
+    CHECK(bad.out.empty());
+    CHECK(contains(bad.err, "model 'port-reuse' has no projection of its states; the models that have one: close"));
+    // Larger models too: handshake's 32,904 states.
+    const auto hs = run_tcpv({"dot", "handshake", "--graph", "endpoints"});
+    CHECK(hs.status == 0);
+    CHECK(contains(hs.out, "32904 states projected onto"));
+}

@@ -11,6 +11,7 @@
 #include <tcpv/tcp/models/server_restart.hpp>
 #include <tcpv/tcp/models/time_wait_assassination.hpp>
 #include <tcpv/tcp/pcap.hpp>
+#include <tcpv/tcp/projection.hpp>
 #include <tcpv/tcp/sequence_chart.hpp>
 #include <tcpv/tcp/profile.hpp>
 
