@@ -10,6 +10,13 @@
 // through a TUN device", with its source), checked by what the kernel did, so that a kernel
 // or model change shows up as a failure.
 //
+// Timestamps (RFC 7323) are on, as in the Linux profile and Linux's default: every peer
+// segment carries a TSval from the peer's abstract clock (5 at the start, one step per tick;
+// a step may shift it to make an old or a newer timestamp), and the adapter maps both
+// directions (tun_adapter.hpp). TCPV_TUN_TIMESTAMPS=0 runs the same scenarios with timestamps
+// off (net.ipv4.tcp_timestamps = 0, the reference with timestamps = false); the scenarios that
+// depend on timestamps are then skipped. The explorer at the end runs with timestamps off.
+//
 // The program prints the table of docs/conformance.md (lines starting with "| "):
 //   build/bin/test_linux_tun | grep '^| '
 // No scenario waits for a kernel timer except one tick of 300 ms; the program takes a few
@@ -40,11 +47,17 @@ namespace lt = tcpv::tcp::linux_tun;
 
 constexpr seq_t peer_iss = cf::peer_environment{}.peer_iss;
 
-// The Linux profile as the verification models configure it, with timestamps off: the adapter
-// switches them off in the namespace (net.ipv4.tcp_timestamps = 0).
-endpoint_config linux_config() {
+// Whether the scenarios run with timestamps (the default; TCPV_TUN_TIMESTAMPS=0 turns them off).
+bool timestamps_on() {
+    const char* v = std::getenv("TCPV_TUN_TIMESTAMPS");
+    return !(v && std::string(v) == "0");
+}
+
+// The Linux profile as the verification models configure it (timestamps on), or the same with
+// timestamps off: the adapter then switches them off in the namespace too.
+endpoint_config linux_config(bool timestamps = timestamps_on()) {
     endpoint_config c = scale(profiles::linux_6).config(profiles::linux_6);
-    c.timestamps = false;
+    c.timestamps = timestamps;
     return c;
 }
 
@@ -101,6 +114,7 @@ struct scenario_step {
     move make;
     bool shown = true;  // part of the table's "prediction" column (else setup)
     std::function<void(lt::tun_adapter&)> before{};  // done to the kernel first, outside the model
+    int ts_shift = 0;  // the peer's TSval on this segment: its clock moved by this many steps (-1: old)
 };
 // Setup steps: compared like the others, left out of the table.
 std::vector<scenario_step> active_open() { return {{user(event_id::open_active), false}, {peer_syn_ack(), false}}; }
@@ -126,7 +140,13 @@ struct scenario {
     lt::tun_options kernel{};
     std::vector<std::pair<std::string, std::string>> sysctls{};  // set for the scenario, then restored
     std::optional<deviation> expected{};
+    bool needs_timestamps = false;  // depends on timestamps: skipped when they are off
 };
+
+constexpr std::uint8_t peer_first_ts = 5;  // the peer's abstract timestamp clock at the start
+
+// `v` moved by `k` steps on the timestamp circle 1..15.
+std::uint8_t ts_shifted(std::uint8_t v, int k) { return std::uint8_t((int(v) - 1 + k % 15 + 15) % 15 + 1); }
 
 // "input: output → state" for the table, without the ghost incarnation (" #0": one
 // connection per run here).
@@ -139,6 +159,10 @@ std::string cell(const tcpv::conformance::step_text& s, bool implementation) {
 
 // Runs `sc` on the kernel and the reference; checks it; prints its table row.
 void run(lt::tun_adapter& kernel, const scenario& sc) {
+    if (sc.needs_timestamps && !sc.model.timestamps) {
+        MESSAGE("SKIPPED " << sc.name << ": it needs timestamps (TCPV_TUN_TIMESTAMPS=0)");
+        return;
+    }
     std::vector<std::pair<std::string, std::string>> restore;
     for (const auto& [name, value] : sc.sysctls) {
         restore.emplace_back(name, tcpv::linux_probe::read_sysctl(name));
@@ -150,9 +174,12 @@ void run(lt::tun_adapter& kernel, const scenario& sc) {
     std::vector<tcpv::conformance::step_text> trace;
     std::optional<std::size_t> first_difference;
     std::string what;
+    std::uint8_t peer_ts = peer_first_ts;  // the peer's clock: one step per tick, like the endpoint's
     for (std::size_t k = 0; k < sc.steps.size(); ++k) {
         if (sc.steps[k].before) sc.steps[k].before(kernel);
-        const cf::input in = sc.steps[k].make(model.control_block());
+        cf::input in = sc.steps[k].make(model.control_block());
+        if (in.what == cf::input::kind::tick) peer_ts = timestamp_next(peer_ts);
+        if (sc.model.timestamps && in.what == cf::input::kind::arrival) in.seg.tsval = ts_shifted(peer_ts, sc.steps[k].ts_shift);
         std::string differs = tcpv::conformance::step_both(kernel, model, in, trace);
         if (!differs.empty() && !first_difference) {
             first_difference = k;
@@ -194,7 +221,8 @@ void run(lt::tun_adapter& kernel, const scenario& sc) {
 }  // namespace
 
 TEST_CASE("linux tun: the table's header") {
-    std::cout << "| scenario | model prediction (Linux profile) | kernel behaviour | agreement |\n"
+    std::cout << "| scenario | model prediction (Linux profile" << (timestamps_on() ? "" : ", timestamps off")
+              << ") | kernel behaviour | agreement |\n"
               << "| --- | --- | --- | --- |\n";
 }
 
@@ -265,6 +293,53 @@ TEST_CASE("linux tun: a lost FIN is retransmitted after the RTO (one tick = 300 
     run(*kernel, {"FIN retransmitted on a tick", active_open() + std::vector<scenario_step>{{user(event_id::close)}, {tick()}}});
 }
 
+TEST_CASE("linux tun: PAWS: a segment with an old timestamp is dropped with a duplicate ACK") {
+    TUN_ADAPTER_OR_SKIP(kernel);
+    // RFC 7323 §5.3 R1: in ESTABLISHED, data whose TSval is older than TS.Recent is not
+    // acceptable; the ACK repeats RCV.NXT.
+    std::vector<scenario_step> old_data{{peer_data()}};
+    old_data[0].ts_shift = -1;
+    scenario paws{"PAWS: data with an old TSval in ESTABLISHED", passive_open() + old_data};
+    paws.needs_timestamps = true;
+    run(*kernel, paws);
+    // In TIME-WAIT: a FIN with an old TSval is answered with an ACK (not acceptable), a RST
+    // with an old TSval is ignored by Linux (deviation L6).
+    std::vector<scenario_step> old_fin{{peer_fin_again()}};
+    old_fin[0].ts_shift = -1;
+    scenario paws_fin{"PAWS: FIN with an old TSval in TIME-WAIT", into_time_wait() + old_fin};
+    paws_fin.needs_timestamps = true;
+    run(*kernel, paws_fin);
+    std::vector<scenario_step> old_rst{{peer_rst()}};
+    old_rst[0].ts_shift = -1;
+    scenario paws_rst{"PAWS: RST with an old TSval in TIME-WAIT", into_time_wait() + old_rst};
+    paws_rst.needs_timestamps = true;
+    paws_rst.expected = deviation{4, "nothing", "TIME-WAIT", "L6", "Linux's TIME-WAIT applies PAWS to RST"};
+    run(*kernel, paws_rst);
+}
+
+TEST_CASE("linux tun: RFC 6191: a SYN in TIME-WAIT with an old SEQ but a newer TSval") {
+    TUN_ADAPTER_OR_SKIP(kernel);
+    std::vector<scenario_step> newer_syn{{peer_old_syn()}};
+    newer_syn[0].ts_shift = 1;
+    scenario no_listener{"old SEQ, newer TSval SYN in TIME-WAIT, no listener", into_time_wait() + newer_syn};
+    no_listener.needs_timestamps = true;
+    run(*kernel, no_listener);
+    scenario reopened{"old SEQ, newer TSval SYN in TIME-WAIT, listener open",
+                      passive_open() + std::vector<scenario_step>{{user(event_id::close), false}, {peer_fin(), false}} + newer_syn};
+    reopened.needs_timestamps = true;
+    reopened.kernel.keep_listener = true;
+    reopened.expected = deviation{5, "CTL=SYN,ACK", "SYN-RECEIVED", "L2", "Linux reopens from TIME-WAIT (RFC 6191)"};
+    run(*kernel, reopened);
+}
+
+TEST_CASE("linux tun: a segment for no connection: the RST carries no timestamp") {
+    TUN_ADAPTER_OR_SKIP(kernel);
+    scenario closed{"ACK to a closed port", {{peer_ack()}}};
+    closed.needs_timestamps = true;
+    closed.expected = deviation{0, "<CTL=RST>", "CLOSED", "L7", "Linux's RST replies carry no timestamp", true};
+    run(*kernel, closed);
+}
+
 TEST_CASE("linux tun: listen-queue overflow: the SYN, or the final ACK, is dropped silently") {
     TUN_ADAPTER_OR_SKIP(kernel);
     // backlog 1: the accept queue holds 2 (sk_acceptq_is_full uses >); nothing is accepted.
@@ -301,6 +376,38 @@ TEST_CASE("linux tun: segments are encoded with valid checksums and decoded back
     CHECK_EQ(back->text(), s.text());
     CHECK_EQ(back->text(), "10.0.0.2:40001 > 10.0.0.1:20001 [F.] seq 4294967280 ack 7 len 1");
     CHECK_FALSE(lt::decode(packet.data(), 19));  // too short for an IPv4 header
+}
+
+TEST_CASE("linux tun: the timestamp option is encoded and decoded back (no namespace needed)") {
+    lt::wire_segment s{lt::tun_adapter::peer_address, lt::tun_adapter::kernel_address, 40001, 20001, 100, 200,
+                       lt::wire_segment::ack_bit};
+    s.has_ts = true;
+    s.tsval = 0x30000000u;
+    s.tsecr = 0xfedcba98u;
+    const auto packet = lt::encode(s);
+    REQUIRE_EQ(packet.size(), 52u);  // 20 IP + 32 TCP (NOP, NOP, kind 8 length 10)
+    CHECK_EQ(packet[32] >> 4, 8);    // data offset: 8 words
+    std::uint8_t pseudo[12] = {10, 0, 0, 2, 10, 0, 0, 1, 0, 6, 0, 32};
+    CHECK_EQ(lt::detail::checksum_fold(lt::detail::checksum_add(lt::detail::checksum_add(0, pseudo, 12), packet.data() + 20, 32)), 0);
+    const auto back = lt::decode(packet.data(), packet.size());
+    REQUIRE(back);
+    CHECK(back->has_ts);
+    CHECK_EQ(back->tsval, s.tsval);
+    CHECK_EQ(back->tsecr, s.tsecr);
+    CHECK_EQ(back->payload, 0u);
+    CHECK_EQ(back->text(), "10.0.0.2:40001 > 10.0.0.1:20001 [.] seq 100 ack 200 len 0 TS val 805306368 ecr 4275878552");
+    // Options as Linux's SYN lays them out (MSS, SACK-permitted, timestamps, NOP, window scale).
+    auto syn = lt::encode({lt::tun_adapter::kernel_address, lt::tun_adapter::peer_address, 20001, 40001, 7, 0, lt::wire_segment::syn});
+    const std::uint8_t options[20] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 42, 0, 0, 0, 0, 1, 3, 3, 7};
+    syn.insert(syn.begin() + 40, std::begin(options), std::end(options));
+    syn[3] = std::uint8_t(syn.size());
+    syn[32] = std::uint8_t(10 << 4);
+    const auto parsed = lt::decode(syn.data(), syn.size());
+    REQUIRE(parsed);
+    CHECK(parsed->has_ts);
+    CHECK_EQ(parsed->tsval, 42u);
+    CHECK_EQ(parsed->tsecr, 0u);
+    CHECK_EQ(parsed->payload, 0u);
 }
 
 TEST_CASE("linux tun: a second device is refused: the namespace is no longer fresh") {
@@ -342,8 +449,9 @@ struct untimed_peer_environment {
 
 TEST_CASE("linux tun: explore(): every user call and peer segment from CLOSED, LISTEN and SYN-SENT") {
     TUN_ADAPTER_OR_SKIP(kernel);
-    kernel->reconfigure(linux_config(), {});
-    const cf::reference_endpoint<> model(linux_config());
+    // With timestamps off: peer_environment's segments carry no timestamp option.
+    kernel->reconfigure(linux_config(false), {});
+    const cf::reference_endpoint<> model(linux_config(false));
     // First, all inputs: the explorer's first disagreement is deviation L4.
     const auto r = tcpv::conformance::explore(*kernel, model, untimed_peer_environment{}, 2);
     MESSAGE("explored " << r.stats.states << " states, " << r.stats.steps << " inputs (" << r.stats.replayed << " replayed)");

@@ -75,9 +75,15 @@ public:
     using output = conformance::output;
     using observation = conformance::observation;
 
-    explicit reference_endpoint(endpoint_config c = {}) : cfg_(c) {}
+    explicit reference_endpoint(endpoint_config c = {}) : cfg_(c) { reset(); }
 
-    void reset() { t_ = tcb{}; }
+    /// A fresh TCB. With timestamps on, the host's timestamp clock starts at 1: 0 means "no
+    /// option" (segment::tsval), and RFC 7323 §3.2 puts the option on every segment once the
+    /// endpoint uses timestamps, the first SYN included.
+    void reset() {
+        t_ = tcb{};
+        if (cfg_.timestamps) t_.ts_clock = 1;
+    }
     output apply(const input& in) { return sent(step_once(in)); }
     [[nodiscard]] observation observe() const { return {t_.st}; }
     /// The whole control block, as bytes: states are told apart exactly.

@@ -23,9 +23,40 @@
 /// reference's ISS (endpoint_config::iss_step after a reset; one more step per new connection).
 /// A real value is anchor + the abstract distance in [-8, 8), so a handful of segments per
 /// connection map both ways. A RST with real SEQ 0 keeps SEQ 0 (RFC 9293 §3.5.2: a reset
-/// answering a segment without ACK has sequence number zero). RFC 7323 timestamps are switched
-/// off in the namespace (net.ipv4.tcp_timestamps = 0): the reference then runs with
-/// `timestamps = false`.
+/// answering a segment without ACK has sequence number zero).
+///
+/// Timestamps (RFC 7323) follow `endpoint_config::timestamps`: on, the namespace keeps Linux's
+/// default net.ipv4.tcp_timestamps = 1; off, the adapter writes 0 there (both on every
+/// reconfigure). With them on, three mappings:
+/// - The kernel's TSval -> abstract. Linux's TSval is a millisecond clock plus a random offset
+///   (tcp_clock_ms() + tp->tsoffset, the offset from secure_tcp_ts_off(), keyed by the address
+///   pair); the clock is CLOCK_MONOTONIC (tcp_clock_ns() = ktime_get_ns()), the same clock as
+///   std::chrono::steady_clock here. The adapter recovers the offset: every segment read at
+///   local time R (ms) with TSval V was sent at or before R, so offset >= V - R, and the
+///   largest such bound seen on the connection is taken (exact to the read latency, a few ms
+///   at most). V - offset is then the moment the kernel sent the segment, and its abstract
+///   value is the reference's clock at that moment: 1 + the number of ticks begun by then,
+///   modulo 15 on 1..15 (the reference's ts_clock starts at 1 and moves once per tick, at
+///   the tick's start). The reference's clock therefore agrees with the kernel's exactly when
+///   the kernel stamps its segments with the time it sends them; a segment sent in answer
+///   to an input is at least `quiet` (20 ms) away from the next tick's start, and a timer's
+///   segment (the 200 ms RTO) lies well inside its tick, so the mapping is deterministic.
+///   A segment without the option has tsval 0.
+/// - The peer's abstract TSval -> real. The values are unwrapped relative to the newest value
+///   sent on the connection (a distance in [-7, 7] on the 1..15 circle, `timestamp_older`'s
+///   comparison), and each abstract step is `peer_ts_step` (1000) real units from a fixed
+///   base: the real values are monotonic whenever the abstract ones are newer or equal, and
+///   an abstract value older than TS.Recent becomes a real value 1000 or more older than the
+///   kernel's ts_recent, which its PAWS test (tcp_paws_check: more than TCP_PAWS_WINDOW = 1
+///   older) and its exemption for disordered pure ACKs (within the RTO, about 200 units)
+///   both treat as old.
+/// - TSecr: the newest TSval the kernel sent on the connection, on every peer segment with
+///   ACK; 0 on a segment without ACK (RFC 7323 §3.2). Linux checks TSecr on a SYN+ACK in
+///   SYN-SENT (tcp_rcv_synsent_state_process: between the SYN's send time and now, else
+///   RST; 0 passes), and uses it for RTT samples; elsewhere it is not checked.
+/// Negotiation: the peer's segments carry the option when the model's segment has a TSval;
+/// the scenarios give every peer segment one when timestamps are on, the SYN included, so
+/// the kernel negotiates them (RFC 7323 §3.2: both SYNs must carry the option).
 ///
 /// Preconditions: the calling thread is in a private network namespace that the test created
 /// (tun_device refuses any other), as root. reset() gives a fresh connection on fresh ports,
@@ -63,6 +94,7 @@ struct tun_options {
     std::chrono::milliseconds reply_wait = 60ms;  ///< how long to wait for the first segment of an answer
     std::chrono::milliseconds quiet = 20ms;       ///< after a segment, how long until the answer counts as complete
     std::chrono::milliseconds tick = 300ms;       ///< real time per tick (above Linux's 200 ms minimum RTO)
+    std::uint32_t peer_ts_step = 1000;            ///< real TSval units per abstract step of the peer's clock
 };
 
 /// Writes a sysctl of the current network namespace ("net/ipv4/tcp_rfc1337"); throws tun_error.
@@ -85,7 +117,7 @@ public:
     /// `peer_iss`: the abstract ISS the peer uses (peer_environment::peer_iss).
     explicit tun_adapter(const endpoint_config& model, tun_options options = {}, seq_t peer_iss = 8)
         : model_(model), options_(options), peer_iss_(peer_iss), device_("tcpv0", kernel_address, 24) {
-        set_sysctl("net/ipv4/tcp_timestamps", "0");
+        set_sysctl("net/ipv4/tcp_timestamps", model_.timestamps ? "1" : "0");
         reset();
     }
     tun_adapter(const tun_adapter&) = delete;  // one device, real sockets: replayed, not copied
@@ -95,6 +127,7 @@ public:
     void reconfigure(const endpoint_config& model, const tun_options& options) {
         model_ = model;
         options_ = options;
+        set_sysctl("net/ipv4/tcp_timestamps", model_.timestamps ? "1" : "0");
         reset();
     }
 
@@ -114,6 +147,12 @@ public:
         kernel_anchor_ = 0x10000000u;  // until the kernel's first SYN says otherwise
         anchor_known_ = false;
         model_iss_ = 0;
+        tick_starts_.clear();
+        kernel_ts_known_ = false;
+        kernel_ts_newest_ = 0;
+        peer_ts_known_ = false;
+        peer_ts_newest_ = 0;
+        peer_ts_newest_unwrapped_ = 0;
         log_.clear();
         while (device_.read(0ms)) {
         }  // what the previous connection's sockets sent on their way out
@@ -128,7 +167,9 @@ public:
                 device_.write(w);
                 return collect(options_.reply_wait, options_.quiet);
             }
-            case input::kind::tick: return collect(options_.tick, 0ms);
+            case input::kind::tick:
+                tick_starts_.push_back(now_ms());  // the reference's clock moves at the tick's start
+                return collect(options_.tick, 0ms);
         }
         return {};
     }
@@ -259,17 +300,61 @@ private:
     // The signed distance a - b in [-8, 8) of the modular space.
     static int distance(seq_t a, seq_t b) { return int(seq_diff(seq_add(a, int(seq_modulus / 2)), b)) - int(seq_modulus / 2); }
 
-    wire_segment to_wire(const segment& s) const {
+    wire_segment to_wire(const segment& s) {
         wire_segment w{peer_address, kernel_address, peer_port_, kernel_port_, 0, 0, 0};
         w.seq = peer_real_iss_ + std::uint32_t(distance(s.seq, peer_iss_));
         if (s.has(ACK)) w.ack = kernel_anchor_ + std::uint32_t(distance(s.ack, model_iss_));
         w.flags = std::uint8_t((s.has(SYN) ? wire_segment::syn : 0) | (s.has(FIN) ? wire_segment::fin : 0) |
                                (s.has(RST) ? wire_segment::rst : 0) | (s.has(ACK) ? wire_segment::ack_bit : 0));
         w.payload = s.len;
+        if (s.tsval != 0) {
+            w.has_ts = true;
+            w.tsval = peer_real_ts(s.tsval);
+            w.tsecr = s.has(ACK) && kernel_ts_known_ ? kernel_ts_newest_ : 0;
+        }
         return w;
     }
 
-    segment to_model(const wire_segment& w) {
+    // The real TSval of the peer's abstract value `v` (1..15), unwrapped relative to the newest
+    // value sent on this connection (see the file comment).
+    std::uint32_t peer_real_ts(std::uint8_t v) {
+        if (!peer_ts_known_) {
+            peer_ts_known_ = true;
+            peer_ts_newest_ = v;
+            peer_ts_newest_unwrapped_ = 0;
+        }
+        int d = int((unsigned(v) + 15u - unsigned(peer_ts_newest_)) % 15u);  // v - newest on the circle
+        if (d > 7) d -= 15;                                                     // in [-7, 7]
+        const std::int64_t u = peer_ts_newest_unwrapped_ + d;
+        if (u > peer_ts_newest_unwrapped_) {
+            peer_ts_newest_unwrapped_ = u;
+            peer_ts_newest_ = v;
+        }
+        // Never 0 in real numbers: Linux reads a ts_recent of 0 as "none" (tcp_paws_check).
+        return peer_ts_base + std::uint32_t(u * std::int64_t(options_.peer_ts_step));
+    }
+
+    // The abstract value of a TSval the kernel sent, read at local time `read_ms` (see the file
+    // comment): the reference's clock when the kernel sent the segment.
+    std::uint8_t kernel_abstract_ts(std::uint32_t tsval, std::uint32_t read_ms) {
+        const std::uint32_t bound = tsval - read_ms;  // offset >= bound
+        if (!kernel_ts_known_ || std::int32_t(bound - kernel_ts_offset_) > 0) kernel_ts_offset_ = bound;
+        if (!kernel_ts_known_ || std::int32_t(tsval - kernel_ts_newest_) > 0) kernel_ts_newest_ = tsval;
+        kernel_ts_known_ = true;
+        const std::uint32_t sent_ms = tsval - kernel_ts_offset_;
+        unsigned ticks = 0;
+        for (const std::uint32_t start : tick_starts_)
+            if (std::int32_t(sent_ms - start) >= 0) ++ticks;
+        return std::uint8_t(ticks % 15u + 1u);
+    }
+
+    static std::uint32_t now_ms() {
+        return std::uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count());
+    }
+
+    segment to_model(const wire_segment& w, std::uint32_t read_ms) {
         if ((w.flags & wire_segment::syn) && !(anchor_known_ && w.seq == kernel_anchor_)) {
             // A new connection's ISN (not a retransmission of the anchored SYN): the reference
             // chose its next ISS.
@@ -284,6 +369,7 @@ private:
         s.seq = zero_seq_reset ? 0 : seq_add(model_iss_, int((w.seq - kernel_anchor_) % seq_modulus));
         if (s.has(ACK)) s.ack = seq_add(peer_iss_, int((w.ack - peer_real_iss_) % seq_modulus));
         s.len = w.payload ? 1 : 0;
+        if (w.has_ts) s.tsval = kernel_abstract_ts(w.tsval, read_ms);
         return s;
     }
 
@@ -292,7 +378,7 @@ private:
     // over, for ticks). Segments of other ports are left out. More than two is an error (an
     // output holds two), reported with the segments.
     output collect(std::chrono::milliseconds first, std::chrono::milliseconds quiet) {
-        std::vector<wire_segment> got;
+        std::vector<std::pair<wire_segment, std::uint32_t>> got;  // with the local time it was read
         const auto first_deadline = std::chrono::steady_clock::now() + first;
         for (;;) {
             const auto now = std::chrono::steady_clock::now();
@@ -303,14 +389,14 @@ private:
             if (!w) break;
             if (w->sport != kernel_port_ || w->dport != peer_port_) continue;
             log_ += "  kernel -> " + w->text() + "\n";
-            got.push_back(*w);
+            got.emplace_back(*w, now_ms());
         }
         accept_if_ready();
         if (got.size() > 2)
             throw tun_error("the kernel sent " + std::to_string(got.size()) +
                             " segments in answer to one input (an output holds 2):\n" + log_);
         output o;
-        for (const wire_segment& w : got) o.sent[o.count++] = to_model(w);
+        for (const auto& [w, read_ms] : got) o.sent[o.count++] = to_model(w, read_ms);
         return o;
     }
 
@@ -346,6 +432,13 @@ private:
     std::uint32_t peer_real_iss_ = 0, kernel_anchor_ = 0;
     bool anchor_known_ = false;
     seq_t model_iss_ = 0;
+    static constexpr std::uint32_t peer_ts_base = 0x30000000u;  ///< the real TSval of the peer's first abstract value
+    std::vector<std::uint32_t> tick_starts_;  // local ms at each tick's start since reset()
+    bool kernel_ts_known_ = false;            // a kernel TSval was seen on this connection
+    std::uint32_t kernel_ts_offset_ = 0, kernel_ts_newest_ = 0;
+    bool peer_ts_known_ = false;
+    std::uint8_t peer_ts_newest_ = 0;  // the newest abstract TSval the peer sent
+    std::int64_t peer_ts_newest_unwrapped_ = 0;
     std::string log_;
 };
 static_assert(tcpv::conformance::adapter<tun_adapter>);

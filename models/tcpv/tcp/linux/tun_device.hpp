@@ -106,6 +106,8 @@ struct wire_segment {
     std::uint8_t flags = 0;                 ///< TCP header bits: FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10
     std::uint16_t window = 65535;
     std::uint32_t payload = 0;              ///< payload bytes
+    bool has_ts = false;                    ///< an RFC 7323 timestamp option (kind 8) is present
+    std::uint32_t tsval = 0, tsecr = 0;     ///< its TSval and TSecr (meaningful when has_ts)
 
     static constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack_bit = 0x10;
 
@@ -121,16 +123,20 @@ struct wire_segment {
         if (flags & rst) f += 'R';
         if (flags & psh) f += 'P';
         if (flags & ack_bit) f += '.';
-        return addr(src) + ":" + std::to_string(sport) + " > " + addr(dst) + ":" + std::to_string(dport) + " [" + f +
-               "] seq " + std::to_string(seq) + " ack " + std::to_string(ack) + " len " + std::to_string(payload);
+        std::string t = addr(src) + ":" + std::to_string(sport) + " > " + addr(dst) + ":" + std::to_string(dport) + " [" +
+                        f + "] seq " + std::to_string(seq) + " ack " + std::to_string(ack) + " len " + std::to_string(payload);
+        if (has_ts) t += " TS val " + std::to_string(tsval) + " ecr " + std::to_string(tsecr);
+        return t;
     }
 };
 
-/// The IPv4 packet of `s`: a 20-byte IP header, a 20-byte TCP header (no options) and
-/// `s.payload` bytes of 'x', both checksums filled in.
+/// The IPv4 packet of `s`: a 20-byte IP header, a TCP header of 20 bytes, or 32 with the
+/// timestamp option (NOP, NOP, kind 8 length 10, TSval, TSecr: RFC 7323 Appendix A's layout)
+/// when `s.has_ts`, and `s.payload` bytes of 'x', both checksums filled in.
 inline std::vector<std::uint8_t> encode(const wire_segment& s) {
     using namespace detail;
-    const std::size_t total = 40 + s.payload;
+    const std::size_t tcp_header = s.has_ts ? 32 : 20;
+    const std::size_t total = 20 + tcp_header + s.payload;
     std::vector<std::uint8_t> p(total, 0);
     std::uint8_t* ip = p.data();
     ip[0] = 0x45;  // version 4, header 5 words
@@ -146,18 +152,26 @@ inline std::vector<std::uint8_t> encode(const wire_segment& s) {
     put16(tcp + 2, s.dport);
     put32(tcp + 4, s.seq);
     put32(tcp + 8, s.ack);
-    tcp[12] = 5 << 4;  // data offset: 5 words
+    tcp[12] = std::uint8_t(tcp_header / 4 << 4);  // data offset in 32-bit words
     tcp[13] = s.flags;
     put16(tcp + 14, s.window);
-    for (std::uint32_t i = 0; i < s.payload; ++i) tcp[20 + i] = 'x';
+    if (s.has_ts) {
+        tcp[20] = 1;  // NOP
+        tcp[21] = 1;  // NOP
+        tcp[22] = 8;  // kind: timestamps
+        tcp[23] = 10;
+        put32(tcp + 24, s.tsval);
+        put32(tcp + 28, s.tsecr);
+    }
+    for (std::uint32_t i = 0; i < s.payload; ++i) tcp[tcp_header + i] = 'x';
     // The pseudo-header: source, destination, zero, protocol, TCP length.
     std::uint8_t pseudo[12];
     put32(pseudo, s.src);
     put32(pseudo + 4, s.dst);
     pseudo[8] = 0;
     pseudo[9] = IPPROTO_TCP;
-    put16(pseudo + 10, std::uint16_t(20 + s.payload));
-    put16(tcp + 16, checksum_fold(checksum_add(checksum_add(0, pseudo, 12), tcp, 20 + s.payload)));
+    put16(pseudo + 10, std::uint16_t(tcp_header + s.payload));
+    put16(tcp + 16, checksum_fold(checksum_add(checksum_add(0, pseudo, 12), tcp, tcp_header + s.payload)));
     return p;
 }
 
@@ -182,6 +196,23 @@ inline std::optional<wire_segment> decode(const std::uint8_t* p, std::size_t len
     s.flags = tcp[13];
     s.window = get16(tcp + 14);
     s.payload = std::uint32_t(total - ihl - doff);
+    // The options: the timestamp option's values, if there is one (RFC 9293 §3.1 layout:
+    // kind 0 ends the list, kind 1 is one byte, every other kind has a length byte).
+    for (std::size_t i = 20; i < doff;) {
+        const std::uint8_t kind = tcp[i];
+        if (kind == 0) break;
+        if (kind == 1) {
+            ++i;
+            continue;
+        }
+        if (i + 1 >= doff || tcp[i + 1] < 2 || i + tcp[i + 1] > doff) break;  // malformed: stop
+        if (kind == 8 && tcp[i + 1] == 10) {
+            s.has_ts = true;
+            s.tsval = get32(tcp + i + 2);
+            s.tsecr = get32(tcp + i + 6);
+        }
+        i += tcp[i + 1];
+    }
     return s;
 }
 
