@@ -435,7 +435,10 @@ TEST_CASE("limits: max_memory stops with max-memory, never a crash") {
     CHECK(r.stats.limit == tcpv::limit_kind::memory);
     CHECK(to_string(r.stats.limit) == "max-memory");
     CHECK(r.verdict_of("anything") == tcpv::verdict::unknown);
-    CHECK(r.stats.peak_rss_bytes >= budget);
+    // The stop reads /proc/self/statm and the peak comes from getrusage; the kernel keeps RSS
+    // in per-CPU counters that the two read at different moments, so the peak may lag the
+    // reading that stopped the search by a few pages (seen: 128 KiB under ASan).
+    CHECK(r.stats.peak_rss_bytes + (1u << 20) >= budget);
     CHECK(took < 60.0);
     CHECK(r.summary().exit_status() == 3);
 }

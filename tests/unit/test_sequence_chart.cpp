@@ -196,7 +196,7 @@ TEST_CASE("msc: models without charts, --all, no counterexample and bad usage ar
     CHECK(dot_holds.status == 1);
     CHECK(dot_holds.out.empty());
     CHECK(contains(dot_holds.err, "no counterexample"));
-    CHECK(contains(run_tcpv({"dot", "close", "--graph", "pie"}).err, "table, states, trace or msc"));
+    CHECK(contains(run_tcpv({"dot", "close", "--graph", "pie"}).err, "table, states, endpoints, trace or msc"));
     CHECK(contains(run_tcpv({"dot", "--help"}).out, "--graph msc"));
     CHECK(contains(run_tcpv({"--help"}).out, "--msc FILE"));
 }
