@@ -1,7 +1,7 @@
 #pragma once
 /// \file tcpv/cli_msc.hpp
 /// `tcpv check MODEL --msc FILE`: the first counterexample as a message sequence chart. Kept
-/// apart from cli.hpp (which calls these) so that the check command stays readable.
+/// apart from cli_check.hpp (which calls these) so that the check command stays readable.
 ///
 /// FILE.svg, FILE.png or FILE.pdf is rendered through Graphviz `dot`; any other name gets the
 /// DOT text. Only models that draw charts (`draws_msc`, registry.hpp) accept --msc; the error

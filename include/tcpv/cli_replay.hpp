@@ -16,9 +16,10 @@
 /// Exit status: 0 every trace selected is a behaviour of its model (or there is none to
 /// replay, which is said); 1 a trace is not; 2 bad usage, or a file that cannot be read, is not
 /// JSON, is not a report, names an unknown model or parameter, or lacks the property asked for.
-/// Part of the program's front end in cli.hpp, which includes this file at its end.
+/// Part of the program's front end in cli.hpp, which includes this file; the shared option
+/// parsers are in cli_options.hpp.
 
-#include "cli.hpp"
+#include "cli_options.hpp"
 #include "trace_json.hpp"
 
 #include <fstream>

@@ -9,10 +9,10 @@
 /// tcpv sweep mutex --vary variant=all
 /// tcpv sweep teardown --vary msl=1..3 --vary tw=0..8 --json
 /// ```
-/// Part of the program's front end in cli.hpp, which includes this file at its end (including
-/// this file alone includes cli.hpp). Every argument is checked before the first run starts.
+/// Part of the program's front end in cli.hpp, which includes this file; the shared option
+/// parsers are in cli_options.hpp. Every argument is checked before the first run starts.
 
-#include "cli.hpp"
+#include "cli_options.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -2,6 +2,9 @@
 // of docs/performance.md is the time to compile this file (and it proves the headers compose).
 #include <tcpv/checker.hpp>
 #include <tcpv/cli.hpp>
+#include <tcpv/cli_check.hpp>
+#include <tcpv/cli_msc.hpp>
+#include <tcpv/cli_options.hpp>
 #include <tcpv/cli_sweep.hpp>
 #include <tcpv/cli_replay.hpp>
 #include <tcpv/graphviz.hpp>
