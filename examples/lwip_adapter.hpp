@@ -35,6 +35,9 @@
 /// every pcb (active, TIME-WAIT, listening, bound), discards what that sent, and sets lwIP's
 /// clock tcp_ticks to 0. lwIP's ISN (tcp.c tcp_next_iss: a static counter plus tcp_ticks)
 /// cannot be reset, which is why the mapping above is relative to the ISN lwIP chose.
+///
+/// The bytes on the wire (IPv4/TCP encoding, checksums, decoding what lwIP sends) are in
+/// lwip_packets.hpp; this file maps them to and from the model's segments.
 
 extern "C" {
 #include <lwip/init.h>
@@ -47,10 +50,11 @@ extern "C" {
 
 #include <tcpv/tcp/conformance.hpp>
 
+#include "lwip_packets.hpp"
+
 #include <algorithm>
-#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,45 +63,7 @@ namespace lwip_conformance {
 
 namespace cf = tcpv::tcp::conformance;
 
-/// A segment as lwIP sent it, real numbers.
-struct wire_segment {
-    std::uint8_t flags = 0;  ///< lwIP's TCP_FIN, TCP_SYN, TCP_RST, TCP_ACK bits
-    std::uint32_t seq = 0, ack = 0;
-    std::uint16_t payload = 0;
-};
-
 namespace detail {
-
-inline constexpr std::array<std::uint8_t, 4> local_address{10, 0, 0, 1};
-inline constexpr std::array<std::uint8_t, 4> peer_address{10, 0, 0, 2};
-inline constexpr std::uint16_t local_port = 80;
-inline constexpr std::uint16_t peer_port = 5000;
-// The peer's real sequence numbers live around this base (a multiple of 16, so that real and
-// abstract values agree modulo 16).
-inline constexpr std::uint32_t peer_base = 0x5eed0000u;
-
-inline std::uint16_t read16(const std::uint8_t* p) { return std::uint16_t(p[0] << 8 | p[1]); }
-inline std::uint32_t read32(const std::uint8_t* p) {
-    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
-}
-inline void write16(std::uint8_t* p, std::uint32_t v) {
-    p[0] = std::uint8_t(v >> 8);
-    p[1] = std::uint8_t(v);
-}
-inline void write32(std::uint8_t* p, std::uint32_t v) {
-    write16(p, v >> 16);
-    write16(p + 2, v);
-}
-// The Internet checksum (RFC 1071) of `n` bytes, continuing from `sum`.
-inline std::uint32_t add_to_checksum(std::uint32_t sum, const std::uint8_t* p, std::size_t n) {
-    for (std::size_t i = 0; i + 1 < n; i += 2) sum += read16(p + i);
-    if (n % 2) sum += std::uint32_t(p[n - 1]) << 8;
-    return sum;
-}
-inline std::uint16_t fold_checksum(std::uint32_t sum) {
-    while (sum >> 16) sum = (sum & 0xffffu) + (sum >> 16);
-    return std::uint16_t(~sum & 0xffffu);
-}
 
 /// lwIP, initialised once per process, with one netif (10.0.0.1/24) whose output records
 /// every IPv4/TCP packet to the peer.
@@ -131,17 +97,9 @@ private:
     }
     static err_t capture(netif* n, pbuf* p, const ip4_addr_t*) {
         auto* host = static_cast<lwip_host*>(n->state);
-        std::array<std::uint8_t, 128> buf{};
+        sent_prefix buf{};
         const std::uint16_t got = pbuf_copy_partial(p, buf.data(), std::uint16_t(buf.size()), 0);
-        const unsigned ip_header = (buf[0] & 15u) * 4u;
-        if (got < ip_header + 20 || buf[9] != 6) return ERR_OK;  // only TCP is of interest
-        const std::uint8_t* tcp = buf.data() + ip_header;
-        wire_segment s;
-        s.flags = std::uint8_t(tcp[13] & 0x3fu);
-        s.seq = read32(tcp + 4);
-        s.ack = read32(tcp + 8);
-        s.payload = std::uint16_t(p->tot_len - ip_header - (tcp[12] >> 4) * 4u);
-        host->sent.push_back(s);
+        if (const auto s = decode_sent(buf, got, p->tot_len)) host->sent.push_back(*s);
         return ERR_OK;
     }
     netif netif_{};
@@ -386,28 +344,10 @@ private:
 
     void deliver(const tcpv::tcp::segment& s) {
         using tcpv::tcp::flag;
-        std::array<std::uint8_t, 41> b{};
-        const std::size_t length = 40 + (s.len ? 1 : 0);
-        b[0] = 0x45;
-        detail::write16(&b[2], std::uint32_t(length));
-        b[8] = 64;  // TTL
-        b[9] = 6;   // TCP
-        std::memcpy(&b[12], detail::peer_address.data(), 4);
-        std::memcpy(&b[16], detail::local_address.data(), 4);
-        detail::write16(&b[10], detail::fold_checksum(detail::add_to_checksum(0, b.data(), 20)));
-        std::uint8_t* t = b.data() + 20;
-        detail::write16(t, detail::peer_port);
-        detail::write16(t + 2, detail::local_port);
-        detail::write32(t + 4, peer_real(s.seq));
-        detail::write32(t + 8, our_real(s.ack));
-        t[12] = 5 << 4;
-        t[13] = std::uint8_t((s.has(flag::SYN) ? TCP_SYN : 0) | (s.has(flag::ACK) ? TCP_ACK : 0) |
-                             (s.has(flag::FIN) ? TCP_FIN : 0) | (s.has(flag::RST) ? TCP_RST : 0));
-        detail::write16(t + 14, 8192);  // window
-        if (s.len) t[20] = 'x';
-        // The pseudo-header: addresses, protocol, TCP length.
-        std::uint32_t sum = detail::add_to_checksum(0, &b[12], 8) + 6 + std::uint32_t(length - 20);
-        detail::write16(t + 16, detail::fold_checksum(detail::add_to_checksum(sum, t, length - 20)));
+        detail::peer_packet b{};
+        const std::uint8_t flags = std::uint8_t((s.has(flag::SYN) ? TCP_SYN : 0) | (s.has(flag::ACK) ? TCP_ACK : 0) |
+                                                (s.has(flag::FIN) ? TCP_FIN : 0) | (s.has(flag::RST) ? TCP_RST : 0));
+        const std::size_t length = detail::encode_from_peer(b, peer_real(s.seq), our_real(s.ack), flags, s.len != 0);
         pbuf* p = pbuf_alloc(PBUF_RAW, std::uint16_t(length), PBUF_RAM);
         if (!p) throw std::runtime_error("lwIP: pbuf_alloc failed");
         if (pbuf_take(p, b.data(), std::uint16_t(length)) != ERR_OK) throw std::runtime_error("lwIP: pbuf_take failed");
