@@ -6,7 +6,7 @@
 /// ```
 /// tcpv list
 /// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
-///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--json] [--dot FILE] [--pcap FILE]
+///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--bitstate W [--bitstate-hashes K]] [--json] [--dot FILE] [--pcap FILE]
 ///                  [--msc FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
@@ -79,6 +79,11 @@ check options:
                       instead of the states: 4 * 2^W bytes; the report bounds the probability
                       that a state was missed; the search stops when the table is 90% full;
                       traces come from a second, exact search; liveness is then "unknown"
+  --bitstate W        bitstate (supertrace): an array of 2^W bits (10..40) instead of the states,
+                      2^W / 8 bytes; K bits per state; the report estimates the probability that
+                      a state was missed and how many; traces come from a second, exact search;
+                      liveness is then "unknown"; not with --hash-compact
+  --bitstate-hashes K bits set per state with --bitstate (1..16, default 3)
   --json              print the report as one JSON object (an array with --all)
   --dot FILE          write the explored state graph (first counterexample in red); FILE.svg
                       is rendered through Graphviz `dot`
@@ -174,10 +179,22 @@ inline bool parse_search_option(const std::vector<std::string_view>& args, std::
         run.progress = false;
     } else if (arg == "--hash-compact") {
         run.hash_compaction = static_cast<unsigned>(parse_count(arg, option_value(args, i), 10, 32));
+    } else if (arg == "--bitstate") {
+        run.bitstate = static_cast<unsigned>(parse_count(arg, option_value(args, i), 10, 40));
+    } else if (arg == "--bitstate-hashes") {
+        run.bitstate_hashes = static_cast<unsigned>(parse_count(arg, option_value(args, i), 1, 16));
+        run.bitstate_hashes_given = true;
     } else {
         return false;
     }
     return true;
+}
+
+/// The storage options that check and sweep share, given together: refused when they conflict.
+inline void check_storage_options(const run_options& run) {
+    if (run.hash_compaction && run.bitstate)
+        throw usage_error("--hash-compact and --bitstate are two storage modes: give one");
+    if (run.bitstate_hashes_given && !run.bitstate) throw usage_error("--bitstate-hashes needs --bitstate W");
 }
 
 inline check_args parse_check(const std::vector<std::string_view>& args) {
@@ -227,6 +244,11 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
     if (a.all && !a.dot_file.empty()) throw usage_error("--dot applies to one model, not --all");
     if (a.all && !a.pcap_file.empty()) throw usage_error("--pcap applies to one model, not --all");
     if (a.all && !a.msc_file.empty()) throw usage_error("--msc applies to one model, not --all");
+    check_storage_options(a.run);
+    if (a.run.bitstate && a.run.order == search_order::dfs)
+        throw usage_error("--bitstate needs breadth-first search: drop --dfs");
+    if (a.run.bitstate && !a.dot_file.empty())
+        throw usage_error("--dot draws the explored states, which --bitstate does not keep");
     if (a.run.hash_compaction && a.run.order == search_order::dfs)
         throw usage_error("--hash-compact needs breadth-first search: drop --dfs");
     if (a.run.hash_compaction && !a.dot_file.empty())
