@@ -402,10 +402,18 @@ public:
 
     enum class outcome : std::uint8_t { existing, added, full };
 
-    void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(slots_ + home_of(h)); }
+    void prefetch(std::uint64_t h) const noexcept {
+        if (bitstate_) {
+            const std::uint64_t h2 = bit_step(h), mask = (std::uint64_t{1} << bit_log2_) - 1;
+            for (unsigned i = 0; i < bit_hashes_; ++i) __builtin_prefetch(bits_ + (((h + i * h2) & mask) >> 6));
+            return;
+        }
+        __builtin_prefetch(slots_ + home_of(h));
+    }
     /// Prefetches the record a lookup of `h` will compare first: the first slot of its probe
     /// run (at most 8 slots) whose tag matches.
     void prefetch_record(std::uint64_t h) const noexcept {
+        if (bitstate_) return;  // no records to compare
         const std::uint32_t t = tag_of(h);
         std::size_t i = home_of(h);
         for (int n = 0; n < 8; ++n, i = next_slot(i)) {
@@ -597,11 +605,23 @@ private:
     // h2 an odd remix of it (double hashing; odd, so the k positions differ). A state is new
     // when one of its bits is still clear; its bits are then set with fetch_or, so states that
     // share bits never lose one another's. Two workers inserting the same new state at once
-    // could each find a different bit clear and both add it, so workers of one state take a
-    // lock from a small striped set, chosen by the hash (one worker: no lock).
+    // could each find a different bit clear and both add it, so a worker about to add a state
+    // takes a lock from a small striped set, chosen by the hash, and looks again (one worker:
+    // no lock). States whose bits are all set already, most lookups, take no lock: a peer
+    // still setting them makes them look clear, never set.
+    static std::uint64_t bit_step(std::uint64_t h) noexcept { return mix64(h, 0x94d049bb133111ebULL) | 1; }
+    bool bits_all_set(std::uint64_t h, std::uint64_t h2, std::uint64_t mask) const noexcept {
+        for (unsigned i = 0; i < bit_hashes_; ++i) {
+            const std::uint64_t b = (h + i * h2) & mask;
+            const std::uint64_t word = std::atomic_ref<std::uint64_t>(bits_[b >> 6]).load(std::memory_order_acquire);
+            if (!((word >> (b & 63)) & 1)) return false;
+        }
+        return true;
+    }
     outcome bitstate_insert(const key& k, std::uint64_t h, unsigned w, id_type& id) {
         const std::uint64_t mask = (std::uint64_t{1} << bit_log2_) - 1;
-        const std::uint64_t h2 = mix64(h, 0x94d049bb133111ebULL) | 1;
+        const std::uint64_t h2 = bit_step(h);
+        if (bits_all_set(h, h2, mask)) return outcome::existing;
         std::atomic<std::uint8_t>* lock = nullptr;
         if (bit_locks_) {
             lock = &bit_locks_[(h >> 40) & (bit_lock_count - 1)];
@@ -615,17 +635,11 @@ private:
                 if (l) l->store(0, std::memory_order_release);
             }
         } unlock{lock};
-        bool all_set = true;
-        for (unsigned i = 0; i < bit_hashes_ && all_set; ++i) {
-            const std::uint64_t b = (h + i * h2) & mask;
-            const std::uint64_t word = std::atomic_ref<std::uint64_t>(bits_[b >> 6]).load(std::memory_order_relaxed);
-            all_set = (word >> (b & 63)) & 1;
-        }
-        if (all_set) return outcome::existing;
+        if (lock && bits_all_set(h, h2, mask)) return outcome::existing;  // a peer added it meanwhile
         if (!take_id(w, id)) return outcome::full;  // the states limit; no bit set
         for (unsigned i = 0; i < bit_hashes_; ++i) {
             const std::uint64_t b = (h + i * h2) & mask;
-            std::atomic_ref<std::uint64_t>(bits_[b >> 6]).fetch_or(std::uint64_t{1} << (b & 63), std::memory_order_relaxed);
+            std::atomic_ref<std::uint64_t>(bits_[b >> 6]).fetch_or(std::uint64_t{1} << (b & 63), std::memory_order_release);
         }
         arena_.put(id, k);
         return outcome::added;
