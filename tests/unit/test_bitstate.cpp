@@ -14,23 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "../support/run_program.hpp"
+#include "teardown_storage.hpp"
 
 namespace {
 
-std::string text_of(const tcpv::result<tcpv::bench::teardown>& r, const char* name) {
-    const auto t = r.counterexample(name);
-    if (!t) return "none";
-    std::string out;
-    for (const auto& step : t->text(r.model).steps) out += step.action + " -> " + step.state + "\n";
-    return out;
-}
-
-tcpv::bench::teardown with_tw(int tw) {
-    tcpv::bench::teardown m;
-    m.tw = tw;
-    return m;
-}
+using teardown_storage::text_of;
+using teardown_storage::with_tw;
 
 std::string printed(const tcpv::result<tcpv::bench::teardown>& r) {
     std::ostringstream os;
@@ -148,11 +137,7 @@ TEST_CASE("bitstate: what it cannot do is refused or left unknown, with the reas
     CHECK_THROWS_WITH_AS((void)tcpv::checker(with_tw(4)).bitstate(20, 0),
                          "tcpv: bitstate takes 1 to 16 hashes per state, not 0", tcpv::model_error);
     const auto r = tcpv::checker(with_tw(4))
-                       .check(tcpv::eventually("both-closed",
-                                               [](const tcpv::bench::teardown::state& s) {
-                                                   return s.ep[0].st == tcpv::bench::teardown::CLOSED &&
-                                                          s.ep[1].st == tcpv::bench::teardown::CLOSED;
-                                               }))
+                       .check(teardown_storage::both_closed())
                        .bitstate(20)
                        .run();
     const auto* p = r.find("both-closed");
@@ -167,10 +152,7 @@ TEST_CASE("bitstate: what it cannot do is refused or left unknown, with the reas
 }
 
 TEST_CASE("tcpv --bitstate W [--bitstate-hashes K]: the figures and the refusals") {
-    auto run = [](std::vector<std::string> args) {
-        args.insert(args.begin(), TCPV_PROGRAM);
-        return tcpv_test::run_program(args, 120);
-    };
+    const auto run = teardown_storage::run_tcpv;
     const auto ok = run({"check", "teardown", "--bitstate", "24", "--quiet"});
     CHECK(ok.status == 0);
     CHECK(ok.out.find("12410 states, 70486 transitions") != std::string::npos);
