@@ -137,6 +137,25 @@ public:
         opt_.hash_compaction = log2_slots;
         return *this;
     }
+    /// Bitstate (supertrace, Holzmann; as SPIN's -DBITSTATE with -w): an array of 2^log2_bits
+    /// bits instead of the states, `hashes` (k) bits set per state, and only the newest level's
+    /// states: 2^log2_bits / 8 bytes. A new state whose k bits are all set already is missed;
+    /// the report estimates the expected number of missed states and the probability of any
+    /// (state_store.hpp). There is no table to fill: the search never stops for want of room,
+    /// it only misses more. Traces are rebuilt by a second, exact search down to the depth of
+    /// the violation; liveness needs exact storage and is "unknown". Breadth-first only, and
+    /// not together with hash compaction. log2_bits 0: exact storage (the default); else 10 to
+    /// 40; hashes 1 to 16.
+    basic_checker& bitstate(unsigned log2_bits, unsigned hashes = 3) {
+        if (log2_bits != 0 && (log2_bits < 10 || log2_bits > 40))
+            throw model_error("tcpv: bitstate takes 10 to 40 (log2 of the array's bits), not " +
+                              std::to_string(log2_bits));
+        if (hashes < 1 || hashes > 16)
+            throw model_error("tcpv: bitstate takes 1 to 16 hashes per state, not " + std::to_string(hashes));
+        opt_.bitstate = log2_bits;
+        opt_.bitstate_hashes = hashes;
+        return *this;
+    }
     /// Print a progress line on stderr about once a second during long runs.
     basic_checker& progress(bool on = true) { opt_.progress = on; return *this; }
     /// Adds a property to those of the model.
@@ -165,12 +184,17 @@ public:
         const auto start = std::chrono::steady_clock::now();
         if (opt_.hash_compaction && opt_.order == search_order::dfs)
             throw model_error("tcpv: hash compaction needs breadth-first search");
+        if (opt_.bitstate && opt_.order == search_order::dfs)
+            throw model_error("tcpv: bitstate needs breadth-first search");
+        if (opt_.bitstate && opt_.hash_compaction)
+            throw model_error("tcpv: hash compaction and bitstate are two storage modes: choose one");
+        const bool inexact = opt_.hash_compaction || opt_.bitstate;
         auto compact = detail::search<M>(m_, props_, opt_).run();
-        // With hash compaction the states are gone: traces come from an exact search down to
-        // the deepest first hit (it finds the same levels, or a hit sooner if the compact
-        // search missed a state).
+        // With hash compaction or bitstate the states are gone: traces come from an exact
+        // search down to the deepest first hit (it finds the same levels, or a hit sooner if
+        // the inexact search missed a state).
         std::optional<detail::search_outcome<M>> exact_rerun;
-        if (opt_.hash_compaction) {
+        if (inexact) {
             std::uint64_t deepest = 0;
             bool any = false;
             for (std::size_t i = 0; i < props_.size(); ++i)
@@ -181,6 +205,7 @@ public:
             if (any) {
                 detail::search_options exact = opt_;
                 exact.hash_compaction = 0;
+                exact.bitstate = 0;
                 exact.max_depth = deepest;
                 exact.progress = false;
                 exact_rerun = detail::search<M>(m_, props_, exact).run();
@@ -216,7 +241,10 @@ public:
         const std::string compaction_note =
             opt_.hash_compaction ? "hash compaction: a state may have been missed with probability at most " +
                                        detail::json_number(compact.stats.omission_probability)
-                                 : std::string();
+            : opt_.bitstate ? "bitstate: a state may have been missed with probability about " +
+                                  detail::json_number(compact.stats.omission_probability) + " (an estimate; " +
+                                  detail::json_number(compact.stats.expected_omissions) + " missed states expected)"
+                            : std::string();
         std::optional<detail::explored_graph> graph;
         std::vector<std::vector<detail::edge_fairness>> fairness(props_.size());
         for (std::size_t i = 0; i < props_.size(); ++i) {
@@ -257,8 +285,9 @@ public:
                         pr.note = limit_note + "; liveness needs the whole graph";
                         break;
                     }
-                    if (opt_.hash_compaction) {
-                        pr.note = "liveness needs the whole graph: check it with exact storage (no hash compaction)";
+                    if (inexact) {
+                        pr.note = std::string("liveness needs the whole graph: check it with exact storage (no ") +
+                                  (opt_.bitstate ? "bitstate" : "hash compaction") + ")";
                         break;
                     }
                     if (!graph) graph = build_graph(*found.store, fairness);

@@ -6,7 +6,7 @@
 /// ```
 /// tcpv list
 /// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
-///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--json] [--dot FILE] [--pcap FILE]
+///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--bitstate W [--bitstate-hashes K]] [--json] [--dot FILE] [--pcap FILE]
 ///                  [--msc FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
@@ -67,6 +67,11 @@ check options:
                       instead of the states: 4 * 2^W bytes; the report bounds the probability
                       that a state was missed; the search stops when the table is 90% full;
                       traces come from a second, exact search; liveness is then "unknown"
+  --bitstate W        bitstate (supertrace): an array of 2^W bits (10..40) instead of the states,
+                      2^W / 8 bytes; K bits per state; the report estimates the probability that
+                      a state was missed and how many; traces come from a second, exact search;
+                      liveness is then "unknown"; not with --hash-compact
+  --bitstate-hashes K bits set per state with --bitstate (1..16, default 3)
   --json              print the report as one JSON object (an array with --all)
   --dot FILE          write the explored state graph (first counterexample in red); FILE.svg
                       is rendered through Graphviz `dot`

@@ -87,6 +87,11 @@ inline check_args parse_check(const std::vector<std::string_view>& args) {
     if (a.all && !a.dot_file.empty()) throw usage_error("--dot applies to one model, not --all");
     if (a.all && !a.pcap_file.empty()) throw usage_error("--pcap applies to one model, not --all");
     if (a.all && !a.msc_file.empty()) throw usage_error("--msc applies to one model, not --all");
+    check_storage_options(a.run);
+    if (a.run.bitstate && a.run.order == search_order::dfs)
+        throw usage_error("--bitstate needs breadth-first search: drop --dfs");
+    if (a.run.bitstate && !a.dot_file.empty())
+        throw usage_error("--dot draws the explored states, which --bitstate does not keep");
     if (a.run.hash_compaction && a.run.order == search_order::dfs)
         throw usage_error("--hash-compact needs breadth-first search: drop --dfs");
     if (a.run.hash_compaction && !a.dot_file.empty())

@@ -2,7 +2,7 @@
 /// \file tcpv/cli_options.hpp
 /// What every command of the `tcpv` program (cli.hpp) shares: the exit codes, `usage_error`,
 /// the option parsers (whole numbers, seconds, `NAME=VALUE`, and the search options of check
-/// and sweep: --threads, --max-states, --max-seconds, --max-memory, --hash-compact, --quiet),
+/// and sweep: --threads, --max-states, --max-seconds, --max-memory, --hash-compact, --bitstate, --quiet),
 /// looking a model up by name, and combining the exit status of several runs. Part of the
 /// program's front end in cli.hpp (whose file comment gives the meaning of each exit status).
 
@@ -86,10 +86,22 @@ inline bool parse_search_option(const std::vector<std::string_view>& args, std::
         run.progress = false;
     } else if (arg == "--hash-compact") {
         run.hash_compaction = static_cast<unsigned>(parse_count(arg, option_value(args, i), 10, 32));
+    } else if (arg == "--bitstate") {
+        run.bitstate = static_cast<unsigned>(parse_count(arg, option_value(args, i), 10, 40));
+    } else if (arg == "--bitstate-hashes") {
+        run.bitstate_hashes = static_cast<unsigned>(parse_count(arg, option_value(args, i), 1, 16));
+        run.bitstate_hashes_given = true;
     } else {
         return false;
     }
     return true;
+}
+
+/// The storage options that check and sweep share, given together: refused when they conflict.
+inline void check_storage_options(const run_options& run) {
+    if (run.hash_compaction && run.bitstate)
+        throw usage_error("--hash-compact and --bitstate are two storage modes: give one");
+    if (run.bitstate_hashes_given && !run.bitstate) throw usage_error("--bitstate-hashes needs --bitstate W");
 }
 
 inline std::string model_names(const registry& reg) {

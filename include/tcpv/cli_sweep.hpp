@@ -67,6 +67,7 @@ inline sweep_args parse_sweep(const std::vector<std::string_view>& args) {
         }
     }
     if (a.model.empty()) throw usage_error("sweep needs a model name (see `tcpv list`)");
+    check_storage_options(a.run);
     return a;
 }
 

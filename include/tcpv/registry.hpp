@@ -146,6 +146,9 @@ struct run_options {
     double max_seconds = 0;
     bool progress = false;
     unsigned hash_compaction = 0;        ///< > 0: log2 slots of a fingerprint table (checker.hpp)
+    unsigned bitstate = 0;               ///< > 0: log2 bits of a bitstate array (checker.hpp)
+    unsigned bitstate_hashes = 3;        ///< bitstate: bits per state
+    bool bitstate_hashes_given = false;  ///< the command line named --bitstate-hashes (refused without --bitstate)
     bool want_dot = false;               ///< also draw the explored graph (first counterexample highlighted)
     std::size_t dot_max_states = 200;
     bool want_pcap = false;              ///< also write the first counterexample as pcap (models that can)
@@ -208,6 +211,7 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
         c.threads(o.threads);
         if (o.order == search_order::dfs) c.dfs();
         c.hash_compaction(o.hash_compaction);
+        c.bitstate(o.bitstate, o.bitstate_hashes);
         const auto r = c.run();
         run_output out{r.summary(name, values.printed()), {}, std::nullopt, std::nullopt, std::nullopt};
         if (o.want_dot) {

@@ -61,7 +61,16 @@ struct search_stats {
     /// Hash compaction: states were stored as 32-bit fingerprints, and the search may have
     /// missed states with at most this probability (exact storage: false, 0).
     bool hash_compaction = false;
-    double omission_probability = 0;
+    double omission_probability = 0;  ///< hash compaction: an upper bound; bitstate: an estimate
+    /// Bitstate: states were stored as k bits in an array of 2^bitstate_bits bits. The search
+    /// may have missed states: expected_omissions is the estimated number of new states taken
+    /// for seen ones, omission_probability = 1 - e^{-expected_omissions} the estimated
+    /// probability of at least one, false_positive_rate the chance for one more new state at
+    /// the end (state_store.hpp).
+    bool bitstate = false;
+    unsigned bitstate_bits = 0, bitstate_hashes = 0;
+    double expected_omissions = 0;
+    double false_positive_rate = 0;
 };
 
 /// One property's outcome. `trace` is the counterexample of a violated property, or the
@@ -128,6 +137,10 @@ inline void print(std::ostream& os, const report& r, bool with_examples = false)
     if (s.hash_compaction)
         os << ", hash compaction (32-bit fingerprints): probability of a missed state at most "
            << detail::json_number(s.omission_probability);
+    if (s.bitstate)
+        os << ", bitstate (2^" << s.bitstate_bits << " bits, " << s.bitstate_hashes
+           << " hashes): probability of a missed state about " << detail::json_number(s.omission_probability)
+           << " (expected missed states " << detail::json_number(s.expected_omissions) << ")";
     os << '\n';
     for (const auto& p : r.properties) {
         os << "  " << to_string(p.result) << (p.result == verdict::holds ? "    " : "  ") << to_string(p.kind)
@@ -174,6 +187,12 @@ inline std::string to_json(const report& r) {
            (s.hash_compaction ? ",\"storage\":\"hash-compaction\",\"omission_probability\":" +
                                     detail::json_number(s.omission_probability)
                               : std::string()) +
+           (s.bitstate ? ",\"storage\":\"bitstate\",\"bitstate_bits\":" + std::to_string(s.bitstate_bits) +
+                             ",\"bitstate_hashes\":" + std::to_string(s.bitstate_hashes) +
+                             ",\"omission_probability\":" + detail::json_number(s.omission_probability) +
+                             ",\"expected_omissions\":" + detail::json_number(s.expected_omissions) +
+                             ",\"false_positive_rate\":" + detail::json_number(s.false_positive_rate)
+                       : std::string()) +
            ",\"verdict\":" + detail::json_quote(to_string(r.overall())) + ",\"properties\":[";
     for (std::size_t i = 0; i < r.properties.size(); ++i) {
         const auto& p = r.properties[i];

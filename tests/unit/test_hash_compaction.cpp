@@ -13,25 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "../support/run_program.hpp"
+#include "teardown_storage.hpp"
 
-namespace {
-
-std::string text_of(const tcpv::result<tcpv::bench::teardown>& r, const char* name) {
-    const auto t = r.counterexample(name);
-    if (!t) return "none";
-    std::string out;
-    for (const auto& step : t->text(r.model).steps) out += step.action + " -> " + step.state + "\n";
-    return out;
-}
-
-tcpv::bench::teardown with_tw(int tw) {
-    tcpv::bench::teardown m;
-    m.tw = tw;
-    return m;
-}
-
-}  // namespace
+using teardown_storage::text_of;
+using teardown_storage::with_tw;
 
 TEST_CASE("hash compaction: same counts, verdicts and shortest counterexample as exact storage") {
     for (const int tw : {4, 1}) {  // holds; violated
@@ -104,11 +89,7 @@ TEST_CASE("hash compaction: what it cannot do is refused or left unknown, with t
                          "tcpv: hash compaction takes 10 to 32 (log2 of the table's slots), not 5", tcpv::model_error);
     // Liveness needs the whole graph.
     const auto r = tcpv::checker(with_tw(4))
-                       .check(tcpv::eventually("both-closed",
-                                               [](const tcpv::bench::teardown::state& s) {
-                                                   return s.ep[0].st == tcpv::bench::teardown::CLOSED &&
-                                                          s.ep[1].st == tcpv::bench::teardown::CLOSED;
-                                               }))
+                       .check(teardown_storage::both_closed())
                        .hash_compaction(16)
                        .run();
     const auto* p = r.find("both-closed");
@@ -121,10 +102,7 @@ TEST_CASE("hash compaction: what it cannot do is refused or left unknown, with t
 }
 
 TEST_CASE("tcpv --hash-compact W: the figure and the refusals") {
-    auto run = [](std::vector<std::string> args) {
-        args.insert(args.begin(), TCPV_PROGRAM);
-        return tcpv_test::run_program(args, 120);
-    };
+    const auto run = teardown_storage::run_tcpv;
     const auto ok = run({"check", "teardown", "--hash-compact", "16", "--quiet"});
     CHECK(ok.status == 0);
     CHECK(ok.out.find("12410 states, 70486 transitions") != std::string::npos);

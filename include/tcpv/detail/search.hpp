@@ -50,6 +50,8 @@ struct search_options {
     double max_seconds = 0;        ///< 0: no limit
     bool progress = false;         ///< a line on stderr about once a second after the first second
     unsigned hash_compaction = 0;  ///< > 0: 32-bit fingerprints in a table of 2^this slots (state_store.hpp)
+    unsigned bitstate = 0;         ///< > 0: bitstate, an array of 2^this bits (state_store.hpp)
+    unsigned bitstate_hashes = 3;  ///< bitstate: bits set per state (k)
     std::uint64_t max_depth = 0;   ///< breadth-first: expand no state deeper than this (0: no bound)
 };
 
@@ -288,7 +290,12 @@ public:
         const std::uint64_t cap = opt_.max_states > 0 ? std::min(opt_.max_states, max_stored_states) : max_stored_states;
         if (opt_.hash_compaction && opt_.order != search_order::bfs)
             throw std::invalid_argument("tcpv: hash compaction needs breadth-first search");
-        out_.store = std::make_shared<store_t>(m_, out_.stats.threads, cap, opt_.hash_compaction);
+        if (opt_.bitstate && opt_.order != search_order::bfs)
+            throw std::invalid_argument("tcpv: bitstate needs breadth-first search");
+        if (opt_.bitstate && opt_.hash_compaction)
+            throw std::invalid_argument("tcpv: hash compaction and bitstate are two storage modes: choose one");
+        out_.store = std::make_shared<store_t>(m_, out_.stats.threads, cap, opt_.hash_compaction, opt_.bitstate,
+                                               opt_.bitstate_hashes);
         hit_depth_ = std::make_unique<std::atomic<std::uint64_t>[]>(props_.size());
         hit_id_ = std::make_unique<std::atomic<id_type>[]>(props_.size());
         for (std::size_t i = 0; i < props_.size(); ++i) {
@@ -314,6 +321,13 @@ public:
         out_.stats.stored_bytes = out_.store->bytes();
         out_.stats.hash_compaction = opt_.hash_compaction > 0;
         out_.stats.omission_probability = out_.store->omission_probability();
+        if (opt_.bitstate) {
+            out_.stats.bitstate = true;
+            out_.stats.bitstate_bits = opt_.bitstate;
+            out_.stats.bitstate_hashes = opt_.bitstate_hashes;
+            out_.stats.expected_omissions = out_.store->expected_omissions();
+            out_.stats.false_positive_rate = out_.store->false_positive_rate();
+        }
         if (out_.stats.limit == limit_kind::none && stop_.load() != 0)
             out_.stats.limit = static_cast<limit_kind>(stop_.load());
         out_.hit_depth.resize(props_.size());

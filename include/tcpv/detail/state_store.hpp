@@ -18,6 +18,14 @@
 /// slot with its tag waits for the id. Growing the index (at 85% load) and closing a level
 /// (which fills the gaps that unused block ends leave, so ids stay dense) happen while every
 /// worker is parked; the search arranges that (search.hpp).
+///
+/// Two optional storage modes trade exactness for memory; both keep only the newest level's
+/// records (the search queue) and drop the index of ids:
+///   - hash compaction: a fixed table of 32-bit fingerprints (see the constructor);
+///   - bitstate (supertrace, Holzmann): an array of 2^W bits and k bit positions per state,
+///     derived from its one 64-bit hash by double hashing (h1 + i*h2 mod 2^W). A state counts
+///     as seen when all its k bits are set. The omission probability is an estimate (see
+///     omission_probability).
 
 #include <algorithm>
 #include <array>
@@ -266,10 +274,23 @@ public:
     /// slot come from independent hash bits), a state is "seen" when its fingerprint is met on
     /// its probe path, and only the records of the newest level are kept (the search queue).
     /// The table is filled to 90% at most; the search then stops (limit "hash-table-full").
-    state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0)
-        : model_(m), codec_(model_), arena_(codec_, compact_bits ? 16 : 20), workers_(std::max(1u, workers)),
-          cap_(std::min(max_states, max_stored_states)), compact_(compact_bits > 0) {
-        if (compact_) {
+    ///
+    /// With bitstate (`bitstate_bits` > 0, `compact_bits` 0) there is no table of states at all:
+    /// 2^bitstate_bits bits, `bitstate_hashes` of them set per state (bitstate_insert).
+    state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0,
+                unsigned bitstate_bits = 0, unsigned bitstate_hashes = 3)
+        : model_(m), codec_(model_), arena_(codec_, compact_bits || bitstate_bits ? 16 : 20),
+          workers_(std::max(1u, workers)), cap_(std::min(max_states, max_stored_states)), compact_(compact_bits > 0),
+          bitstate_(compact_bits == 0 && bitstate_bits > 0) {
+        if (bitstate_) {
+            bit_log2_ = bitstate_bits;
+            bit_hashes_ = std::max(1u, bitstate_hashes);
+            bit_words_ = std::max<std::uint64_t>(1, (std::uint64_t{1} << bitstate_bits) / 64);
+            bits_ = static_cast<std::uint64_t*>(big_alloc(static_cast<std::size_t>(bit_words_) * sizeof(std::uint64_t)));
+            if (workers_ > 1) bit_locks_ = std::make_unique<std::atomic<std::uint8_t>[]>(bit_lock_count);
+            reset_index(64);  // unused: only its size shapes the id blocks (update_block)
+            grow_at_ = ~std::uint64_t{0};
+        } else if (compact_) {
             const std::uint64_t slots = std::uint64_t{1} << compact_bits;
             table_cap_ = slots / 10 * 9;
             cap_ = std::min(cap_, table_cap_);
@@ -282,14 +303,50 @@ public:
     }
     /// Whether the stop at the states limit came from a full hash-compaction table.
     [[nodiscard]] bool table_full() const noexcept { return compact_ && next_id_.load() >= table_cap_; }
-    ~state_store() { big_free(slots_, capacity_ * sizeof(std::uint32_t)); }
+    ~state_store() {
+        big_free(slots_, capacity_ * sizeof(std::uint32_t));
+        big_free(bits_, static_cast<std::size_t>(bit_words_) * sizeof(std::uint64_t));
+    }
 
     /// Hash compaction (see the constructor).
     [[nodiscard]] bool hash_compaction() const noexcept { return compact_; }
+    /// Bitstate (see the constructor).
+    [[nodiscard]] bool bitstate() const noexcept { return bitstate_; }
+    /// Either inexact mode: only fingerprints or bits of the states, and only the newest level's records.
+    [[nodiscard]] bool inexact() const noexcept { return compact_ || bitstate_; }
+    /// Bitstate: the expected number of new states taken for seen ones, E = sum over the n
+    /// stored states of (1 - e^{-k i / m})^k, i = 0..n-1: the chance that a new state's k bits
+    /// were all set already when i states had set theirs (m bits, k hashes; the standard Bloom
+    /// filter estimate, treating the k positions as independent). Summed exactly up to 4096
+    /// states, beyond that by the trapezoid rule over 4096 steps (the term is smooth and rising).
+    [[nodiscard]] double expected_omissions() const noexcept {
+        if (!bitstate_) return 0;
+        const double n = double(size()), m = std::ldexp(1.0, int(bit_log2_)), k = double(bit_hashes_);
+        auto p = [&](double i) { return std::pow(-std::expm1(-k * i / m), k); };
+        if (n <= 4096) {
+            double e = 0;
+            for (double i = 0; i < n; ++i) e += p(i);
+            return e;
+        }
+        const int steps = 4096;
+        const double dx = (n - 1) / steps;
+        double e = (p(0) + p(n - 1)) / 2;
+        for (int j = 1; j < steps; ++j) e += p(j * dx);
+        return e * dx + (p(0) + p(n - 1)) / 2;  // sum = integral + half the end terms (Euler-Maclaurin)
+    }
+    /// Bitstate: the chance that one more new state would be taken for a seen one now.
+    [[nodiscard]] double false_positive_rate() const noexcept {
+        if (!bitstate_) return 0;
+        const double n = double(size()), m = std::ldexp(1.0, int(bit_log2_)), k = double(bit_hashes_);
+        return std::pow(-std::expm1(-k * n / m), k);
+    }
     /// Hash compaction: an upper bound on the probability that some new state was taken for a
     /// seen one. Each comparison of a new state's fingerprint with an occupied slot on its probe
     /// path matches by chance with probability 2^-32; summed over the comparisons made.
+    /// Bitstate: an estimate, 1 - e^{-E} with E = expected_omissions() (the omissions taken as
+    /// a Poisson count): the probability that at least one state was missed.
     [[nodiscard]] double omission_probability() const noexcept {
+        if (bitstate_) return -std::expm1(-expected_omissions());
         if (!compact_) return 0;
         double compared = 0;
         for (const auto& w : ids_) compared += double(w.compared);
@@ -306,7 +363,8 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(std::min(next_id_.load(std::memory_order_relaxed), cap_)); }
     [[nodiscard]] state operator[](id_type id) const {
         if (!arena_.kept(id)) [[unlikely]]
-            throw std::logic_error("tcpv: with hash compaction only the newest levels' states are kept (state " +
+            throw std::logic_error(std::string("tcpv: with ") + (bitstate_ ? "bitstate" : "hash compaction") +
+                                   " only the newest levels' states are kept (state " +
                                    std::to_string(id) + " is gone)");
         return state(codec_.decode(arena_.get(id)));
     }
@@ -315,6 +373,9 @@ public:
     [[nodiscard]] std::optional<id_type> find(const state& s) const {
         if (compact_)
             throw std::logic_error("tcpv: a search with hash compaction keeps fingerprints, not states: "
+                                   "looking a state up needs exact storage");
+        if (bitstate_)
+            throw std::logic_error("tcpv: a search with bitstate keeps bits, not states: "
                                    "looking a state up needs exact storage");
         const key k = codec_.encode(s);
         const id_type id = find_key(k, codec::hash(k));
@@ -341,10 +402,18 @@ public:
 
     enum class outcome : std::uint8_t { existing, added, full };
 
-    void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(slots_ + home_of(h)); }
+    void prefetch(std::uint64_t h) const noexcept {
+        if (bitstate_) {
+            const std::uint64_t h2 = bit_step(h), mask = (std::uint64_t{1} << bit_log2_) - 1;
+            for (unsigned i = 0; i < bit_hashes_; ++i) __builtin_prefetch(bits_ + (((h + i * h2) & mask) >> 6));
+            return;
+        }
+        __builtin_prefetch(slots_ + home_of(h));
+    }
     /// Prefetches the record a lookup of `h` will compare first: the first slot of its probe
     /// run (at most 8 slots) whose tag matches.
     void prefetch_record(std::uint64_t h) const noexcept {
+        if (bitstate_) return;  // no records to compare
         const std::uint32_t t = tag_of(h);
         std::size_t i = home_of(h);
         for (int n = 0; n < 8; ++n, i = next_slot(i)) {
@@ -357,6 +426,7 @@ public:
     /// Looks `k` (hash `h`) up and adds it if it is new, with an id from worker `w`'s block.
     /// Safe from many threads at once. `full`: the states limit is reached (nothing added).
     outcome insert(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        if (bitstate_) return bitstate_insert(k, h, w, id);
         if (compact_) return insert_fingerprint(k, h, w, id);
         const std::uint32_t t = tag_of(h);
         for (std::size_t i = home_of(h);; i = next_slot(i)) {
@@ -438,7 +508,7 @@ public:
             sources.push_back(id);
         }
         for (std::size_t i = 0; i < targets.size(); ++i) {
-            if (compact_)  // no ids in the index: only the record moves
+            if (inexact())  // no ids in the index: only the record moves
                 arena_.put(static_cast<id_type>(targets[i]), arena_.get(static_cast<id_type>(sources[i])));
             else
                 move(static_cast<id_type>(sources[i]), static_cast<id_type>(targets[i]));
@@ -449,7 +519,7 @@ public:
         }
         const std::uint64_t size = valid_end - levels_.back();
         // Hash compaction keeps only the records of the level just closed: the next parents.
-        if (compact_) arena_.release_below(levels_.back());
+        if (inexact()) arena_.release_below(levels_.back());
         levels_.push_back(static_cast<id_type>(valid_end));
         return size;
     }
@@ -460,6 +530,7 @@ public:
 
     /// Bytes held by the records and the index.
     [[nodiscard]] std::uint64_t bytes() const noexcept {
+        if (bitstate_) return arena_.chunk_bytes_held(size()) + bit_words_ * sizeof(std::uint64_t);
         if (compact_) return arena_.chunk_bytes_held(size()) + capacity_ * sizeof(std::uint32_t);
         return arena_.bytes(size()) + capacity_ * sizeof(std::uint32_t);
     }
@@ -485,7 +556,8 @@ private:
     void update_block() {
         // With a states limit every id is taken singly, so the limit is exact; otherwise a
         // worker's block is at most 1/32 of the index over all workers (bounded overshoot).
-        block_ = cap_ < max_stored_states && !compact_ ? 1 : std::clamp<std::uint64_t>(capacity_ / 32 / workers_, 1, 1024);
+        const std::uint64_t span = bitstate_ ? std::uint64_t{1} << 16 : capacity_;  // bitstate: no index to size it
+        block_ = cap_ < max_stored_states && !inexact() ? 1 : std::clamp<std::uint64_t>(span / 32 / workers_, 1, 1024);
     }
     // The home slot comes from the hash's high 32 bits, the tag from its low 32 bits.
     std::size_t home_of(std::uint64_t h) const noexcept {
@@ -528,6 +600,49 @@ private:
             if (v == fp) return outcome::existing;
             ++compared;
         }
+    }
+    // Bitstate: the k bit positions are (h1 + i*h2) mod 2^W, i = 0..k-1, with h1 the hash and
+    // h2 an odd remix of it (double hashing; odd, so the k positions differ). A state is new
+    // when one of its bits is still clear; its bits are then set with fetch_or, so states that
+    // share bits never lose one another's. Two workers inserting the same new state at once
+    // could each find a different bit clear and both add it, so a worker about to add a state
+    // takes a lock from a small striped set, chosen by the hash, and looks again (one worker:
+    // no lock). States whose bits are all set already, most lookups, take no lock: a peer
+    // still setting them makes them look clear, never set.
+    static std::uint64_t bit_step(std::uint64_t h) noexcept { return mix64(h, 0x94d049bb133111ebULL) | 1; }
+    bool bits_all_set(std::uint64_t h, std::uint64_t h2, std::uint64_t mask) const noexcept {
+        for (unsigned i = 0; i < bit_hashes_; ++i) {
+            const std::uint64_t b = (h + i * h2) & mask;
+            const std::uint64_t word = std::atomic_ref<std::uint64_t>(bits_[b >> 6]).load(std::memory_order_acquire);
+            if (!((word >> (b & 63)) & 1)) return false;
+        }
+        return true;
+    }
+    outcome bitstate_insert(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        const std::uint64_t mask = (std::uint64_t{1} << bit_log2_) - 1;
+        const std::uint64_t h2 = bit_step(h);
+        if (bits_all_set(h, h2, mask)) return outcome::existing;
+        std::atomic<std::uint8_t>* lock = nullptr;
+        if (bit_locks_) {
+            lock = &bit_locks_[(h >> 40) & (bit_lock_count - 1)];
+            while (lock->exchange(1, std::memory_order_acquire))
+                while (lock->load(std::memory_order_relaxed)) {
+                }
+        }
+        struct unlock_on_exit {
+            std::atomic<std::uint8_t>* l;
+            ~unlock_on_exit() {
+                if (l) l->store(0, std::memory_order_release);
+            }
+        } unlock{lock};
+        if (lock && bits_all_set(h, h2, mask)) return outcome::existing;  // a peer added it meanwhile
+        if (!take_id(w, id)) return outcome::full;  // the states limit; no bit set
+        for (unsigned i = 0; i < bit_hashes_; ++i) {
+            const std::uint64_t b = (h + i * h2) & mask;
+            std::atomic_ref<std::uint64_t>(bits_[b >> 6]).fetch_or(std::uint64_t{1} << (b & 63), std::memory_order_release);
+        }
+        arena_.put(id, k);
+        return outcome::added;
     }
     // Undoes the last take_id of worker w (its id was not used).
     void give_back_id(unsigned w) noexcept { --ids_[w].next; }
@@ -578,6 +693,14 @@ private:
     std::vector<std::pair<std::uint64_t, std::uint64_t>> growth_holes_;
     bool compact_ = false;
     std::uint64_t table_cap_ = 0;  // hash compaction: at most 90% of the fixed table
+    // Bitstate: the bit array (2^bit_log2_ bits in bit_words_ words), k = bit_hashes_, and the
+    // striped locks that serialize workers inserting the same state (more than one worker).
+    static constexpr std::size_t bit_lock_count = 4096;
+    bool bitstate_ = false;
+    unsigned bit_log2_ = 0, bit_hashes_ = 0;
+    std::uint64_t bit_words_ = 0;
+    std::uint64_t* bits_ = nullptr;
+    std::unique_ptr<std::atomic<std::uint8_t>[]> bit_locks_;
 };
 
 }  // namespace tcpv::detail
