@@ -15,12 +15,6 @@ using tcpv::tcp::models::listen_backlog;
 namespace lq = tcpv::tcp::models::listen_queues;
 
 namespace {
-template <class R>
-verdict verdict_of(const R& r, const char* name) {
-    const auto* p = r.find(name);
-    REQUIRE(p != nullptr);
-    return p->result;
-}
 tcpv::result<listen_backlog> check(const listen_backlog& m) { return tcpv::checker(m).threads(2).run(); }
 }  // namespace
 
@@ -78,8 +72,8 @@ TEST_CASE("listen-backlog: accounting with >= instead of > is caught (Linux and 
         m.test = lq::full_test::ge;
         const auto r = check(m);
         CAPTURE(int(kind));
-        CHECK(verdict_of(r, "no-early-overflow") == verdict::violated);
-        CHECK(verdict_of(r, "accept-queue-full") == verdict::violated);
+        CHECK(r.verdict_of("no-early-overflow") == verdict::violated);
+        CHECK(r.verdict_of("accept-queue-full") == verdict::violated);
     }
 }
 
@@ -88,14 +82,14 @@ TEST_CASE("listen-backlog: the RFC profile with > admits one too many") {
     m.kind = lq::profile_kind::rfc9293;
     m.syncookies = 0;
     m.test = lq::full_test::gt;
-    CHECK(verdict_of(check(m), "queues-within-bounds") == verdict::violated);
+    CHECK(check(m).verdict_of("queues-within-bounds") == verdict::violated);
 }
 
 TEST_CASE("listen-backlog: a dropped SYN answered with RST is caught; abort_on_overflow's RST is allowed") {
     listen_backlog m;
     m.syn_overflow_rst = true;
     const auto r = check(m);
-    CHECK(verdict_of(r, "dropped-syn-not-reset") == verdict::violated);
+    CHECK(r.verdict_of("dropped-syn-not-reset") == verdict::violated);
     const auto text = r.find("dropped-syn-not-reset")->trace->text(m);
     CHECK(text.steps.back().state.find("{SYN answered with RST}") != std::string::npos);
     listen_backlog abort;
@@ -108,13 +102,13 @@ TEST_CASE("listen-backlog: idle clients (no request sent) can be left ESTABLISHE
     m.client_data = false;
     m.loss = false;  // without loss only the overflow can do it
     const auto r = check(m);
-    CHECK(verdict_of(r, "every-client-resolves") == verdict::violated);
+    CHECK(r.verdict_of("every-client-resolves") == verdict::violated);
     const auto text = r.find("every-client-resolves")->trace->text(m);
     bool dropped = false;
     for (const auto& s : text.steps) dropped = dropped || s.state.find("(ACK dropped)") != std::string::npos;
     CHECK(dropped);  // the final ACK was dropped for a full accept queue on the way
     m.client_data = true;
-    CHECK(verdict_of(check(m), "every-client-resolves") == verdict::holds);
+    CHECK(check(m).verdict_of("every-client-resolves") == verdict::holds);
 }
 
 TEST_CASE("listen-backlog: registered; bad parameters are named") {

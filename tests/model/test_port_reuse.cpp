@@ -20,14 +20,6 @@ using tcpv::tcp::models::port_reuse;
 using tcpv::tcp::models::server_restart;
 using tcpv_test::check_both_ways;
 
-namespace {
-template <class R>
-verdict verdict_of(const R& r, const char* name) {
-    const auto* p = r.find(name);
-    REQUIRE(p != nullptr);
-    return p->result;
-}
-}  // namespace
 
 TEST_CASE("port-reuse: defaults hold, and exhaustion and piled-up TIME-WAIT are reachable") {
     const port_reuse m;
@@ -44,7 +36,7 @@ TEST_CASE("port-reuse: an allocator that checks only live connections collides w
     port_reuse m;
     m.check = port_reuse::check_mode::live_only;
     const auto r = check_both_ways(m);
-    CHECK(verdict_of(r, "no-tuple-collision") == verdict::violated);
+    CHECK(r.verdict_of("no-tuple-collision") == verdict::violated);
     const auto text = r.find("no-tuple-collision")->trace->text(m);
     REQUIRE(text.steps.size() == 4);  // init, connect, close, connect onto the TIME-WAIT 4-tuple
     CHECK(text.steps[3].action == "connect() to destination 0 gets port 0");
@@ -55,9 +47,9 @@ TEST_CASE("port-reuse: an allocator that reuses silently when exhausted is caugh
     port_reuse m;
     m.exhausted = port_reuse::exhausted_mode::reuse;
     const auto r = check_both_ways(m);
-    CHECK(verdict_of(r, "exhaustion-reported") == verdict::violated);
-    CHECK(verdict_of(r, "no-tuple-collision") == verdict::violated);
-    CHECK(verdict_of(r, "ports-exhausted") == verdict::violated);  // it never says EADDRNOTAVAIL
+    CHECK(r.verdict_of("exhaustion-reported") == verdict::violated);
+    CHECK(r.verdict_of("no-tuple-collision") == verdict::violated);
+    CHECK(r.verdict_of("ports-exhausted") == verdict::violated);  // it never says EADDRNOTAVAIL
 }
 
 TEST_CASE("port-reuse: tw_reuse takes old enough TIME-WAIT entries over without a collision, only with timestamps") {
@@ -73,7 +65,7 @@ TEST_CASE("port-reuse: tw_reuse takes old enough TIME-WAIT entries over without 
     CHECK(r.find("ports-exhausted")->trace->length() == 5);
     m.timestamps = false;  // tcp_twsk_unique needs a recorded timestamp
     r = check_both_ways(m);
-    CHECK(verdict_of(r, "no-tuple-collision") == verdict::holds);
+    CHECK(r.verdict_of("no-tuple-collision") == verdict::holds);
 }
 
 TEST_CASE("port-reuse: the capacity formula equals the model's verdict on scaled-down ranges") {
@@ -100,9 +92,9 @@ TEST_CASE("port-reuse: the capacity formula equals the model's verdict on scaled
                         CAPTURE(tw);
                         CAPTURE(rate);
                         CAPTURE(reuse);
-                        CHECK((verdict_of(r, "keeps-up") == verdict::holds) == predicted);
-                        CHECK(verdict_of(r, "no-tuple-collision") == verdict::holds);
-                        CHECK(verdict_of(r, "exhaustion-reported") == verdict::holds);
+                        CHECK((r.verdict_of("keeps-up") == verdict::holds) == predicted);
+                        CHECK(r.verdict_of("no-tuple-collision") == verdict::holds);
+                        CHECK(r.verdict_of("exhaustion-reported") == verdict::holds);
                         ++runs;
                         keeps += predicted;
                     }
@@ -127,16 +119,16 @@ TEST_CASE("server-restart: with SO_REUSEADDR the port is bound again during TIME
     server_restart off = m;
     off.reuseaddr = false;
     const auto r2 = check_both_ways(off);
-    CHECK(verdict_of(r2, "restart-binds") == verdict::violated);
+    CHECK(r2.verdict_of("restart-binds") == verdict::violated);
     const auto text = r2.find("restart-binds")->trace->text(off);
     CHECK(text.steps.back().action == "bind(): EADDRINUSE");
-    CHECK(verdict_of(r2, "serves-again") == verdict::holds);  // once TIME-WAIT has run out
+    CHECK(r2.verdict_of("serves-again") == verdict::holds);  // once TIME-WAIT has run out
     // The client closing first leaves nothing on the server's port... unless the restart itself
     // closes open connections: the trace shows that case.
     server_restart client_closes = off;
     client_closes.server_closes = false;
     const auto r3 = check_both_ways(client_closes);
-    CHECK(verdict_of(r3, "restart-binds") == verdict::violated);
+    CHECK(r3.verdict_of("restart-binds") == verdict::violated);
     const auto t3 = r3.find("restart-binds")->trace->text(client_closes);
     CHECK(t3.steps[t3.steps.size() - 2].action == "server restarts (listener and connections closed)");
 }

@@ -83,28 +83,24 @@ struct listen_backlog : listen_queues::rules {
                 listen_queues::send(t.to_server[i], seg::syn);
                 emit(action{action::kind::connect, c, 0}, t);
             }
-            if (const std::uint8_t k = s.to_server[i]) {
+            // Each direction's segment may be delivered (and answered) or, with loss, lost.
+            auto channel = [&](auto state::*slots, action::kind deliver, action::kind lose, auto&& receive) {
+                const std::uint8_t k = (s.*slots)[i];
+                if (!k) return;
                 state t = s;
-                t.to_server[i] = 0;
-                server_receives(t, i, k);
-                emit(action{action::kind::to_server, c, k}, t);
+                (t.*slots)[i] = 0;
+                receive(t, k);
+                emit(action{deliver, c, k}, t);
                 if (loss) {
                     state l = s;
-                    l.to_server[i] = 0;
-                    emit(action{action::kind::lose_to_server, c, k}, l);
+                    (l.*slots)[i] = 0;
+                    emit(action{lose, c, k}, l);
                 }
-            }
-            if (const std::uint8_t k = s.to_client[i]) {
-                state t = s;
-                t.to_client[i] = 0;
-                client_receives(t, i, k);
-                emit(action{action::kind::to_client, c, k}, t);
-                if (loss) {
-                    state l = s;
-                    l.to_client[i] = 0;
-                    emit(action{action::kind::lose_to_client, c, k}, l);
-                }
-            }
+            };
+            channel(&state::to_server, action::kind::to_server, action::kind::lose_to_server,
+                    [&](state& t, std::uint8_t k) { server_receives(t, i, k); });
+            channel(&state::to_client, action::kind::to_client, action::kind::lose_to_client,
+                    [&](state& t, std::uint8_t k) { client_receives(t, i, k); });
         }
         if (accept_sometimes)
             for (int i = 0; i < clients; ++i)
