@@ -156,6 +156,16 @@ public:
         opt_.bitstate_hashes = hashes;
         return *this;
     }
+    /// Whether result::explored keeps every visited state (the default). With false the checker
+    /// keeps only what the verdicts need, which for a model whose packed state fits 64 bits is
+    /// the key index (state_store.hpp): exact, each state once as its key in the index, and
+    /// only the newest level's states, so about half the memory and one memory access per
+    /// lookup instead of two. Counts, verdicts and traces are the same: a trace is rebuilt by a
+    /// second search down to the depth of the hit. result::explored then holds the last level
+    /// only (drawing the state graph needs the default). Ignored for depth-first search, with
+    /// hash compaction or bitstate, for models that do not pack into 64 bits, and when a
+    /// liveness property needs the graph.
+    basic_checker& keep_explored(bool keep) { keep_explored_ = keep; return *this; }
     /// Print a progress line on stderr about once a second during long runs.
     basic_checker& progress(bool on = true) { opt_.progress = on; return *this; }
     /// Adds a property to those of the model.
@@ -189,12 +199,16 @@ public:
         if (opt_.bitstate && opt_.hash_compaction)
             throw model_error("tcpv: hash compaction and bitstate are two storage modes: choose one");
         const bool inexact = opt_.hash_compaction || opt_.bitstate;
-        auto compact = detail::search<M>(m_, props_, opt_).run();
-        // With hash compaction or bitstate the states are gone: traces come from an exact
-        // search down to the deepest first hit (it finds the same levels, or a hit sooner if
-        // the inexact search missed a state).
+        detail::search_options first = opt_;
+        first.key_index = !keep_explored_ && std::none_of(props_.begin(), props_.end(), [](const property<M>& p) {
+            return p.kind == property_kind::eventually || p.kind == property_kind::leads_to;
+        });
+        auto compact = detail::search<M>(m_, props_, first).run();
+        // With hash compaction, bitstate or the key index the states are gone: traces come
+        // from an exact search that keeps them, down to the deepest first hit (it finds the
+        // same levels, or a hit sooner if an inexact search missed a state).
         std::optional<detail::search_outcome<M>> exact_rerun;
-        if (inexact) {
+        if (inexact || compact.stats.key_index) {
             std::uint64_t deepest = 0;
             bool any = false;
             for (std::size_t i = 0; i < props_.size(); ++i)
@@ -206,6 +220,7 @@ public:
                 detail::search_options exact = opt_;
                 exact.hash_compaction = 0;
                 exact.bitstate = 0;
+                exact.key_index = false;
                 exact.max_depth = deepest;
                 exact.progress = false;
                 exact_rerun = detail::search<M>(m_, props_, exact).run();
@@ -456,6 +471,7 @@ private:
     M m_;
     std::vector<property<M>> props_;
     detail::search_options opt_;
+    bool keep_explored_ = true;
 };
 
 namespace detail {

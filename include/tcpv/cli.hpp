@@ -6,7 +6,7 @@
 /// ```
 /// tcpv list
 /// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
-///                  [--max-memory MIB] [--dfs] [--hash-compact W] [--bitstate W [--bitstate-hashes K]] [--json] [--dot FILE] [--pcap FILE]
+///                  [--max-memory MIB] [--dfs] [--keep-states] [--hash-compact W] [--bitstate W [--bitstate-hashes K]] [--json] [--dot FILE] [--pcap FILE]
 ///                  [--msc FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
 /// tcpv sweep MODEL --vary NAME=A..B [--vary NAME2=VALUES] [--set NAME=VALUE]... [options]
@@ -63,6 +63,10 @@ check options:
   --max-seconds S     stop after S seconds
   --max-memory MIB    stop when resident memory reaches MIB mebibytes
   --dfs               depth-first search (traces are then not shortest)
+  --keep-states       keep every visited state, numbered, as --dot needs. Without it and --dot, a
+                      model whose packed state fits 64 bits is stored in the key index (exact:
+                      each state as its key in the hash table, only the newest level's states
+                      kept; traces come from a second search that keeps them)
   --hash-compact W    store 32-bit fingerprints in a table of 2^W slots (10..32, as SPIN's -w)
                       instead of the states: 4 * 2^W bytes; the report bounds the probability
                       that a state was missed; the search stops when the table is 90% full;

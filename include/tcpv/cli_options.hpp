@@ -88,6 +88,8 @@ inline bool parse_search_option(const std::vector<std::string_view>& args, std::
         run.hash_compaction = static_cast<unsigned>(parse_count(arg, option_value(args, i), 10, 32));
     } else if (arg == "--bitstate") {
         run.bitstate = static_cast<unsigned>(parse_count(arg, option_value(args, i), 10, 40));
+    } else if (arg == "--keep-states") {
+        run.keep_explored = true;
     } else if (arg == "--bitstate-hashes") {
         run.bitstate_hashes = static_cast<unsigned>(parse_count(arg, option_value(args, i), 1, 16));
         run.bitstate_hashes_given = true;

@@ -154,6 +154,9 @@ struct run_options {
     bool want_pcap = false;              ///< also write the first counterexample as pcap (models that can)
     bool want_msc = false;               ///< also draw the first counterexample as a sequence chart (models that can)
     bool want_projection = false;        ///< also draw the projected graph (models that project their states)
+    /// Keep every visited state (checker.hpp keep_explored); without it, and without a graph
+    /// to draw, the checker keeps only what the verdicts need.
+    bool keep_explored = false;
 };
 
 /// A model whose traces can be written as a packet capture (`tcpv check --pcap`): it provides
@@ -212,6 +215,7 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
         if (o.order == search_order::dfs) c.dfs();
         c.hash_compaction(o.hash_compaction);
         c.bitstate(o.bitstate, o.bitstate_hashes);
+        c.keep_explored(o.want_dot || o.want_projection || o.keep_explored);
         const auto r = c.run();
         run_output out{r.summary(name, values.printed()), {}, std::nullopt, std::nullopt, std::nullopt};
         if (o.want_dot) {

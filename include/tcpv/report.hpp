@@ -61,6 +61,9 @@ struct search_stats {
     /// Hash compaction: states were stored as 32-bit fingerprints, and the search may have
     /// missed states with at most this probability (exact storage: false, 0).
     bool hash_compaction = false;
+    /// Exact storage in the key index: each state as its 64-bit packed key in the index, and
+    /// only the newest level's states kept (state_store.hpp).
+    bool key_index = false;
     double omission_probability = 0;  ///< hash compaction: an upper bound; bitstate: an estimate
     /// Bitstate: states were stored as k bits in an array of 2^bitstate_bits bits. The search
     /// may have missed states: expected_omissions is the estimated number of new states taken
@@ -184,6 +187,7 @@ inline std::string to_json(const report& r) {
            ",\"peak_rss_bytes\":" + std::to_string(s.peak_rss_bytes) + ",\"threads\":" + std::to_string(s.threads) +
            ",\"search\":\"" + (s.order == search_order::bfs ? "bfs" : "dfs") + "\",\"limit\":" +
            (s.limit == limit_kind::none ? std::string("null") : detail::json_quote(to_string(s.limit))) +
+           (s.key_index ? std::string(",\"storage\":\"key-index\"") : std::string()) +
            (s.hash_compaction ? ",\"storage\":\"hash-compaction\",\"omission_probability\":" +
                                     detail::json_number(s.omission_probability)
                               : std::string()) +

@@ -31,26 +31,49 @@ inline std::uint64_t peak_rss_bytes() noexcept {
     return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024u;  // Linux reports KiB
 }
 
+/// Blocks from this size up are mapped directly, so that freeing one returns its memory at
+/// once (the malloc heap would keep the freed frontier chunks of a frontier-only store, and
+/// the peak would grow).
+inline constexpr std::size_t mapped_threshold = std::size_t{256} << 10;
+
 /// Zeroed memory for the big tables (index, arena chunks). Large blocks are mapped directly and
 /// marked for transparent huge pages: the checker's accesses are random, and with 4 KiB pages
 /// most of them would also miss the TLB. Pages are committed only when first touched.
 inline void* big_alloc(std::size_t bytes) {
-    if (bytes >= (std::size_t{2} << 20)) {
-        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-        ::madvise(p, bytes, MADV_HUGEPAGE);
-#endif
+    constexpr std::size_t huge = std::size_t{2} << 20;
+    if (bytes < mapped_threshold) {
+        void* p = std::calloc(1, bytes);
+        if (!p) throw std::bad_alloc();
         return p;
     }
-    void* p = std::calloc(1, bytes);
-    if (!p) throw std::bad_alloc();
-    return p;
+    // Blocks of 2 MiB or more are mapped with a spare huge page and trimmed to start on a 2 MiB
+    // boundary, so every huge page of them can be backed, and given back (big_discard), whole.
+    const std::size_t spare = bytes >= huge ? huge : 0, mapped = bytes + spare;
+    void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    if (spare == 0) return p;
+    const auto raw = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t start = (raw + huge - 1) & ~(std::uintptr_t{huge} - 1), end = start + bytes;
+    if (start > raw) ::munmap(p, start - raw);
+    if (raw + mapped > end) ::munmap(reinterpret_cast<void*>(end), raw + mapped - end);
+#ifdef MADV_HUGEPAGE
+    ::madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
+#endif
+    return reinterpret_cast<void*>(start);
+}
+/// Gives the whole 2 MiB pages within bytes [from, to) of a big_alloc(total) block back to the
+/// system (they read as zero afterwards); smaller blocks are left alone.
+inline void big_discard(void* p, std::size_t total, std::size_t from, std::size_t to) noexcept {
+    constexpr std::uintptr_t page = std::uintptr_t{2} << 20;
+    if (!p || total < (std::size_t{2} << 20) || to <= from) return;
+    const auto base = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t lo = (base + from + page - 1) & ~(page - 1), hi = (base + to) & ~(page - 1);
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
 }
 /// Frees what big_alloc(bytes) returned.
 inline void big_free(void* p, std::size_t bytes) noexcept {
     if (!p) return;
-    if (bytes >= (std::size_t{2} << 20))
+    if (bytes >= mapped_threshold)
         ::munmap(p, bytes);
     else
         std::free(p);

@@ -53,6 +53,9 @@ struct search_options {
     unsigned bitstate = 0;         ///< > 0: bitstate, an array of 2^this bits (state_store.hpp)
     unsigned bitstate_hashes = 3;  ///< bitstate: bits set per state (k)
     std::uint64_t max_depth = 0;   ///< breadth-first: expand no state deeper than this (0: no bound)
+    /// Breadth-first, exact: the index holds the states' keys and only the newest level's
+    /// states are kept, where the model packs into 64 bits (state_store.hpp); else ignored.
+    bool key_index = false;
 };
 
 /// Runs `fn(task, worker)` for task in [0, tasks) on `threads` threads (the caller is one).
@@ -295,7 +298,8 @@ public:
         if (opt_.bitstate && opt_.hash_compaction)
             throw std::invalid_argument("tcpv: hash compaction and bitstate are two storage modes: choose one");
         out_.store = std::make_shared<store_t>(m_, out_.stats.threads, cap, opt_.hash_compaction, opt_.bitstate,
-                                               opt_.bitstate_hashes);
+                                               opt_.bitstate_hashes,
+                                               opt_.key_index && opt_.order == search_order::bfs);
         hit_depth_ = std::make_unique<std::atomic<std::uint64_t>[]>(props_.size());
         hit_id_ = std::make_unique<std::atomic<id_type>[]>(props_.size());
         for (std::size_t i = 0; i < props_.size(); ++i) {
@@ -320,6 +324,7 @@ public:
         out_.stats.initial_states = out_.initial_count;
         out_.stats.stored_bytes = out_.store->bytes();
         out_.stats.hash_compaction = opt_.hash_compaction > 0;
+        out_.stats.key_index = out_.store->key_index();
         out_.stats.omission_probability = out_.store->omission_probability();
         if (opt_.bitstate) {
             out_.stats.bitstate = true;
@@ -389,7 +394,7 @@ private:
             if (out_.stats.limit != limit_kind::none) return;
             const key k = codec.encode(s);
             id_type id = no_id;
-            const auto r = store.insert(k, store_t::codec::hash(k), 0, id);
+            const auto r = store.insert(k, store.hash(k), 0, id);
             if (r == store_t::outcome::full) {
                 out_.stats.limit = limit_kind::states;
                 return;
@@ -526,7 +531,7 @@ private:
                         // have come round to it, and a slot equal to p proves nothing.)
                         if (previous && previous != &p && store_t::codec::same(p.k, previous->k)) return;
                         previous = &p;
-                        p.h = store_t::codec::hash(p.k);
+                        p.h = store.hash(p.k);
                         if constexpr (!key_is_state) p.s = t;
                         if (++count[head] == batch_size) advance();
                     });
@@ -570,7 +575,7 @@ private:
                 if (store.wants_growth()) store.grow();
                 const key k = codec.encode(succ[i]);
                 id_type nid = no_id;
-                const auto r = store.insert(k, store_t::codec::hash(k), 0, nid);
+                const auto r = store.insert(k, store.hash(k), 0, nid);
                 if (r == store_t::outcome::full) {
                     full = true;
                     break;

@@ -19,6 +19,12 @@
 /// (which fills the gaps that unused block ends leave, so ids stay dense) happen while every
 /// worker is parked; the search arranges that (search.hpp).
 ///
+/// The key index (exact, for models whose packed state fits one 64-bit word): the index holds
+/// the states themselves, each as a 64-bit bijective hash of its key, so a lookup is one memory
+/// access and a comparison, with no record to fetch; the arena keeps only the newest level's
+/// records (the search queue). It keeps no ids for the states of older levels, so nothing can
+/// be looked up by id afterwards: traces come from a second search (checker.hpp).
+///
 /// Two optional storage modes trade exactness for memory; both keep only the newest level's
 /// records (the search queue) and drop the index of ids:
 ///   - hash compaction: a fixed table of 32-bit fingerprints (see the constructor);
@@ -53,6 +59,17 @@ using state_id = std::uint32_t;
 inline constexpr state_id no_state = 0xffffffffu;
 /// The most states one search stores (the index addresses at most 2^32 slots at 85% load).
 inline constexpr std::uint64_t max_stored_states = 3'000'000'000ull;
+
+/// A bijection of 64-bit words with good mixing (the MurmurHash3 finalizer): distinct keys get
+/// distinct hashes, so the key index compares hashes instead of keys.
+inline constexpr std::uint64_t mix_bijective(std::uint64_t x) noexcept {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
 
 inline std::uint64_t hash_words(const std::uint64_t* w, std::size_t n) noexcept {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
@@ -146,6 +163,12 @@ struct object_codec {
     static std::uint64_t hash(const key& k) noexcept { return state_hash(k); }
     static bool same(const key& a, const key& b) { return a == b; }
 };
+
+/// A codec whose key is one 64-bit word (a packed state of at most 64 bits).
+template <class Codec>
+inline constexpr bool one_word_key = false;
+template <class M>
+inline constexpr bool one_word_key<packed_codec<M>> = packed_codec<M>::words == 1;
 
 template <class M>
 using codec_for = std::conditional_t<packable<M>, packed_codec<M>,
@@ -277,12 +300,20 @@ public:
     ///
     /// With bitstate (`bitstate_bits` > 0, `compact_bits` 0) there is no table of states at all:
     /// 2^bitstate_bits bits, `bitstate_hashes` of them set per state (bitstate_insert).
+    ///
+    /// With `key_index` (and neither of the two, and a model whose packing fits 64 bits:
+    /// `can_index_keys`) the index holds the keys themselves (insert_key); otherwise the flag
+    /// is ignored.
     state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0,
-                unsigned bitstate_bits = 0, unsigned bitstate_hashes = 3)
-        : model_(m), codec_(model_), arena_(codec_, compact_bits || bitstate_bits ? 16 : 20),
+                unsigned bitstate_bits = 0, unsigned bitstate_hashes = 3, bool key_index = false)
+        : model_(m), codec_(model_),
+          arena_(codec_, compact_bits || bitstate_bits || (key_index && can_index_keys) ? 16 : 20),
           workers_(std::max(1u, workers)), cap_(std::min(max_states, max_stored_states)), compact_(compact_bits > 0),
+          keys_(can_index_keys && key_index && compact_bits == 0 && bitstate_bits == 0),
           bitstate_(compact_bits == 0 && bitstate_bits > 0) {
-        if (bitstate_) {
+        if (keys_) {
+            reset_index(4096);
+        } else if (bitstate_) {
             bit_log2_ = bitstate_bits;
             bit_hashes_ = std::max(1u, bitstate_hashes);
             bit_words_ = std::max<std::uint64_t>(1, (std::uint64_t{1} << bitstate_bits) / 64);
@@ -304,8 +335,23 @@ public:
     /// Whether the stop at the states limit came from a full hash-compaction table.
     [[nodiscard]] bool table_full() const noexcept { return compact_ && next_id_.load() >= table_cap_; }
     ~state_store() {
-        big_free(slots_, capacity_ * sizeof(std::uint32_t));
+        free_index();
+        big_free(old_keys_, old_capacity_ * sizeof(std::uint64_t));
         big_free(bits_, static_cast<std::size_t>(bit_words_) * sizeof(std::uint64_t));
+    }
+
+    /// Whether this model's keys fit the key index: a packed state of at most 64 bits.
+    static constexpr bool can_index_keys = one_word_key<codec>;
+    /// The key index (see the constructor).
+    [[nodiscard]] bool key_index() const noexcept { return keys_; }
+    /// Whether only the newest level's records are kept (key index, hash compaction, bitstate).
+    [[nodiscard]] bool frontier_only() const noexcept { return keys_ || compact_ || bitstate_; }
+    /// The one hash of a key that every lookup uses (the key index needs a bijection).
+    [[nodiscard]] std::uint64_t hash(const key& k) const noexcept {
+        if constexpr (can_index_keys) {
+            if (keys_) return mix_bijective(k[0]);
+        }
+        return codec::hash(k);
     }
 
     /// Hash compaction (see the constructor).
@@ -363,7 +409,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(std::min(next_id_.load(std::memory_order_relaxed), cap_)); }
     [[nodiscard]] state operator[](id_type id) const {
         if (!arena_.kept(id)) [[unlikely]]
-            throw std::logic_error(std::string("tcpv: with ") + (bitstate_ ? "bitstate" : "hash compaction") +
+            throw std::logic_error(std::string("tcpv: with ") + mode_name() +
                                    " only the newest levels' states are kept (state " +
                                    std::to_string(id) + " is gone)");
         return state(codec_.decode(arena_.get(id)));
@@ -371,6 +417,9 @@ public:
 
     /// The id of a stored state, if it is stored (not during a parallel level).
     [[nodiscard]] std::optional<id_type> find(const state& s) const {
+        if (keys_)
+            throw std::logic_error("tcpv: a search with the key index keeps no ids of older states: "
+                                   "looking a state up needs the states kept (keep_explored)");
         if (compact_)
             throw std::logic_error("tcpv: a search with hash compaction keeps fingerprints, not states: "
                                    "looking a state up needs exact storage");
@@ -403,6 +452,7 @@ public:
     enum class outcome : std::uint8_t { existing, added, full };
 
     void prefetch(std::uint64_t h) const noexcept {
+        if (keys_) return __builtin_prefetch(keys_table_ + home_of(h));
         if (bitstate_) {
             const std::uint64_t h2 = bit_step(h), mask = (std::uint64_t{1} << bit_log2_) - 1;
             for (unsigned i = 0; i < bit_hashes_; ++i) __builtin_prefetch(bits_ + (((h + i * h2) & mask) >> 6));
@@ -413,7 +463,7 @@ public:
     /// Prefetches the record a lookup of `h` will compare first: the first slot of its probe
     /// run (at most 8 slots) whose tag matches.
     void prefetch_record(std::uint64_t h) const noexcept {
-        if (bitstate_) return;  // no records to compare
+        if (bitstate_ || keys_) return;  // no records to compare
         const std::uint32_t t = tag_of(h);
         std::size_t i = home_of(h);
         for (int n = 0; n < 8; ++n, i = next_slot(i)) {
@@ -426,6 +476,7 @@ public:
     /// Looks `k` (hash `h`) up and adds it if it is new, with an id from worker `w`'s block.
     /// Safe from many threads at once. `full`: the states limit is reached (nothing added).
     outcome insert(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        if (keys_) return insert_key(k, h, w, id);
         if (bitstate_) return bitstate_insert(k, h, w, id);
         if (compact_) return insert_fingerprint(k, h, w, id);
         const std::uint32_t t = tag_of(h);
@@ -467,9 +518,16 @@ public:
         growth_holes_ = unused_ids();
         std::uint64_t n = capacity_;
         while (static_cast<std::uint64_t>(double(n) * 0.85) <= next_id_.load()) n += n / 2;
+        if (keys_) {  // the old table is read by rehash_part, then freed
+            old_keys_ = keys_table_;
+            old_capacity_ = capacity_;
+            keys_table_ = nullptr;
+            parts_done_.store(0);
+        }
         reset_index(n);
     }
     void rehash_part(unsigned part, unsigned parts) {
+        if (keys_) return rehash_keys(part, parts);
         const std::uint64_t total = std::min(next_id_.load(), cap_);
         const std::uint64_t first = total * part / parts, last = total * (part + 1) / parts;
         const auto& holes = growth_holes_;
@@ -508,7 +566,7 @@ public:
             sources.push_back(id);
         }
         for (std::size_t i = 0; i < targets.size(); ++i) {
-            if (inexact())  // no ids in the index: only the record moves
+            if (frontier_only())  // no ids in the index: only the record moves
                 arena_.put(static_cast<id_type>(targets[i]), arena_.get(static_cast<id_type>(sources[i])));
             else
                 move(static_cast<id_type>(sources[i]), static_cast<id_type>(targets[i]));
@@ -519,7 +577,7 @@ public:
         }
         const std::uint64_t size = valid_end - levels_.back();
         // Hash compaction keeps only the records of the level just closed: the next parents.
-        if (inexact()) arena_.release_below(levels_.back());
+        if (frontier_only()) arena_.release_below(levels_.back());
         levels_.push_back(static_cast<id_type>(valid_end));
         return size;
     }
@@ -530,6 +588,7 @@ public:
 
     /// Bytes held by the records and the index.
     [[nodiscard]] std::uint64_t bytes() const noexcept {
+        if (keys_) return arena_.chunk_bytes_held(size()) + capacity_ * sizeof(std::uint64_t);
         if (bitstate_) return arena_.chunk_bytes_held(size()) + bit_words_ * sizeof(std::uint64_t);
         if (compact_) return arena_.chunk_bytes_held(size()) + capacity_ * sizeof(std::uint32_t);
         return arena_.bytes(size()) + capacity_ * sizeof(std::uint32_t);
@@ -540,9 +599,11 @@ private:
     // grown by half when 85% full, so it is 57% to 85% full.
     void reset_index(std::uint64_t n) {
         n = std::min<std::uint64_t>(n, std::uint64_t{1} << 32);
-        if (slots_) big_free(slots_, capacity_ * sizeof(std::uint32_t));
-        slots_ = nullptr;
-        slots_ = static_cast<std::uint32_t*>(big_alloc(static_cast<std::size_t>(n) * sizeof(std::uint32_t)));
+        free_index();
+        if (keys_)
+            keys_table_ = static_cast<std::uint64_t*>(big_alloc(static_cast<std::size_t>(n) * sizeof(std::uint64_t)));
+        else
+            slots_ = static_cast<std::uint32_t*>(big_alloc(static_cast<std::size_t>(n) * sizeof(std::uint32_t)));
         capacity_ = static_cast<std::size_t>(n);
         const unsigned id_bits = static_cast<unsigned>(std::bit_width(n - 1));  // ids (+1) < 85% of n
         id_mask_ = id_bits >= 32 ? 0xffffffffu : (std::uint32_t{1} << id_bits) - 1;
@@ -552,6 +613,15 @@ private:
         if (n >= (std::uint64_t{1} << 32)) grow_at_ = ~std::uint64_t{0};
         if (ids_.empty()) ids_.assign(workers_, {});
         update_block();
+    }
+    void free_index() noexcept {
+        big_free(slots_, capacity_ * sizeof(std::uint32_t));
+        big_free(keys_table_, capacity_ * sizeof(std::uint64_t));
+        slots_ = nullptr;
+        keys_table_ = nullptr;
+    }
+    const char* mode_name() const noexcept {
+        return keys_ ? "the key index" : bitstate_ ? "bitstate" : "hash compaction";
     }
     void update_block() {
         // With a states limit every id is taken singly, so the limit is exact; otherwise a
@@ -644,6 +714,64 @@ private:
         arena_.put(id, k);
         return outcome::added;
     }
+    // The key index: a slot holds hash(key), a bijection of the key, so equal hashes are equal
+    // keys; 0 marks an empty slot, and the one key whose hash is 0 has a flag of its own. A new
+    // state claims its slot with one compare-and-swap; a peer that meets the hash already
+    // there knows the state, so no slot is ever "busy" and no record is read. The record goes
+    // to the arena (the next level's queue) after the claim.
+    outcome insert_key(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        if (h == 0) [[unlikely]] {
+            if (zero_key_.load(std::memory_order_acquire)) return outcome::existing;
+            if (!take_id(w, id)) return outcome::full;
+            if (zero_key_.exchange(true, std::memory_order_acq_rel)) {
+                give_back_id(w);
+                return outcome::existing;
+            }
+            arena_.put(id, k);
+            return outcome::added;
+        }
+        for (std::size_t i = home_of(h);; i = next_slot(i)) {
+            std::atomic_ref<std::uint64_t> slot(keys_table_[i]);
+            std::uint64_t v = slot.load(std::memory_order_relaxed);
+            if (v == 0) {
+                if (!take_id(w, id)) return outcome::full;  // the states limit; nothing claimed
+                if (slot.compare_exchange_strong(v, h, std::memory_order_relaxed)) {
+                    arena_.put(id, k);
+                    return outcome::added;
+                }
+                give_back_id(w);
+            }
+            if (v == h) return outcome::existing;
+        }
+    }
+    // Growing the key index: part `part` of `parts` moves its share of the old table's slots.
+    // The home slot is monotone in the hash (home_of), so the old table read in order is
+    // written in order: each part frees the old pages it has read as it goes, and the old and
+    // the new table are never both resident in full.
+    void rehash_keys(unsigned part, unsigned parts) {
+        const std::size_t first = old_capacity_ * part / parts, last = old_capacity_ * (part + 1) / parts;
+        constexpr std::size_t step = (std::size_t{2} << 20) / sizeof(std::uint64_t);
+        for (std::size_t lo = first; lo < last; lo += step) {
+            const std::size_t hi = std::min(last, lo + step);
+            for (std::size_t i = lo; i < hi; ++i)
+                if (const std::uint64_t h = old_keys_[i]) place_key(h);
+            big_discard(old_keys_, old_capacity_ * sizeof(std::uint64_t), first * sizeof(std::uint64_t),
+                        hi * sizeof(std::uint64_t));
+        }
+        if (parts_done_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts) {
+            big_free(old_keys_, old_capacity_ * sizeof(std::uint64_t));
+            old_keys_ = nullptr;
+            old_capacity_ = 0;
+        }
+    }
+    void place_key(std::uint64_t h) {
+        for (std::size_t i = home_of(h);; i = next_slot(i)) {
+            std::uint64_t expected = 0;
+            if (std::atomic_ref<std::uint64_t>(keys_table_[i]).compare_exchange_strong(expected, h, std::memory_order_relaxed))
+                return;
+        }
+    }
+
     // Undoes the last take_id of worker w (its id was not used).
     void give_back_id(unsigned w) noexcept { --ids_[w].next; }
 
@@ -692,6 +820,14 @@ private:
     std::vector<id_type> levels_;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> growth_holes_;
     bool compact_ = false;
+    // The key index: the table of hashes (capacity_ slots), the old one while growing, and
+    // the flag for the key whose hash is 0.
+    bool keys_ = false;
+    std::uint64_t* keys_table_ = nullptr;
+    std::uint64_t* old_keys_ = nullptr;
+    std::size_t old_capacity_ = 0;
+    std::atomic<unsigned> parts_done_{0};
+    std::atomic<bool> zero_key_{false};
     std::uint64_t table_cap_ = 0;  // hash compaction: at most 90% of the fixed table
     // Bitstate: the bit array (2^bit_log2_ bits in bit_words_ words), k = bit_hashes_, and the
     // striped locks that serialize workers inserting the same state (more than one worker).
