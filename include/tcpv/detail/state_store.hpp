@@ -233,7 +233,7 @@ public:
             return object(id) == k;
     }
     void prefetch(state_id id) const noexcept {
-        if constexpr (Codec::in_bytes) __builtin_prefetch(at(id));
+        if constexpr (Codec::in_bytes) prefetch_line(at(id));
     }
     /// Bytes of the records of ids [0, n).
     [[nodiscard]] std::uint64_t bytes(std::uint64_t n) const noexcept { return n * codec_.record_bytes; }
@@ -452,13 +452,16 @@ public:
     enum class outcome : std::uint8_t { existing, added, full };
 
     void prefetch(std::uint64_t h) const noexcept {
-        if (keys_) return __builtin_prefetch(keys_table_ + home_of(h));
-        if (bitstate_) {
-            const std::uint64_t h2 = bit_step(h), mask = (std::uint64_t{1} << bit_log2_) - 1;
-            for (unsigned i = 0; i < bit_hashes_; ++i) __builtin_prefetch(bits_ + (((h + i * h2) & mask) >> 6));
+        if (keys_) {
+            prefetch_line(keys_table_ + home_of(h));
             return;
         }
-        __builtin_prefetch(slots_ + home_of(h));
+        if (bitstate_) {
+            const std::uint64_t h2 = bit_step(h), mask = (std::uint64_t{1} << bit_log2_) - 1;
+            for (unsigned i = 0; i < bit_hashes_; ++i) prefetch_line(bits_ + (((h + i * h2) & mask) >> 6));
+            return;
+        }
+        prefetch_line(slots_ + home_of(h));
     }
     /// Prefetches the record a lookup of `h` will compare first: the first slot of its probe
     /// run (at most 8 slots) whose tag matches.
