@@ -65,7 +65,8 @@ using tcpv_bench::pan_result;
 constexpr const char* usage_text =
     "usage: tcpv_bench_teardown [--set small|medium|CAP,MSL,RTO,MAXRETX[,TW]] [--threads 1,2]\n"
     "                           [--spin-configs all|dfs,bfs,ncore2,bfspar] [--tcpv PATH] [--work DIR]\n"
-    "                           [--repeat N] [--timeout SECONDS] [--spin-depth N] [--hash-compact] [--smoke]\n"
+    "                           [--repeat N] [--timeout SECONDS] [--spin-depth N] [--hash-compact]\n"
+    "                           [--keep-states] [--smoke]\n"
     "  --set           parameters of `teardown`: small = 2,2,1,2,4 (default), medium = 6,4,2,3,8;\n"
     "                  TW defaults to 2*MSL\n"
     "  --threads       tcpv thread counts, one tcpv run each (default 1,2)\n"
@@ -80,6 +81,8 @@ constexpr const char* usage_text =
     "  --repeat        runs per configuration; the fastest counts (default 1)\n"
     "  --timeout       seconds any one child process may run before it is stopped (default 600)\n"
     "  --spin-depth    pan's depth bound -m (default 10000); reaching it is an error\n"
+    "  --keep-states   also run tcpv with every state kept (--keep-states), one row per thread\n"
+    "                  count; tcpv's own rows use its default storage, the key index\n"
     "  --hash-compact  also run tcpv with hash compaction (--hash-compact W, W = SPIN's -w), one row\n"
     "                  per thread count (inexact storage, like SPIN's BFS_PAR default)\n"
     "  --smoke         small set, SPIN dfs and tcpv on 1 thread only; exit 0 when the counts agree\n"
@@ -131,6 +134,7 @@ struct options {
     long spin_depth = 10000;
     bool smoke = false;
     bool hash_compact = false;
+    bool keep_states = false;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -229,6 +233,8 @@ options parse_options(int argc, char** argv) {
             o.smoke = true;
         } else if (arg == "--hash-compact") {
             o.hash_compact = true;
+        } else if (arg == "--keep-states") {
+            o.keep_states = true;
         } else if (arg == "--help" || arg == "-h") {
             std::cout << usage_text;
             std::exit(0);
@@ -649,7 +655,8 @@ int run(const options& o) {
     // One tcpv configuration, once per thread count (best of --repeat): `extra` are its own
     // options, `label` its name in the table. The first run is the reference for the counts.
     std::optional<tcpv_figures> reference;
-    auto run_tcpv_rows = [&](const std::vector<std::string>& extra, const std::string& label, bool exact) {
+    auto run_tcpv_rows = [&](const std::vector<std::string>& extra, const std::string& label, const std::string& tag,
+                             bool exact) {
         for (unsigned threads : o.threads) {
             measurement best;
             for (int k = 0; k < o.repeat; ++k) {
@@ -660,8 +667,7 @@ int run(const options& o) {
                                                  "tw=" + std::to_string(p.tw), "--threads", std::to_string(threads)};
                 argv.insert(argv.end(), extra.begin(), extra.end());
                 argv.insert(argv.end(), {"--json", "--quiet"});
-                const fs::path log = work / ("tcpv" + std::string(exact ? "" : "-hc") + "-t" + std::to_string(threads) +
-                                             "-" + std::to_string(k + 1));
+                const fs::path log = work / ("tcpv" + tag + "-t" + std::to_string(threads) + "-" + std::to_string(k + 1));
                 const auto r = run_child(argv, wd, log, o.timeout_seconds);
                 if (r.timed_out || r.signal || (r.exit_status != 0 && r.exit_status != 1))  // 1: violated
                     require_ok(r, "tcpv");
@@ -697,7 +703,11 @@ int run(const options& o) {
         }
     };
     // tcpv first: its state count sizes SPIN's hash table.
-    run_tcpv_rows({}, "BFS", true);
+    // tcpv check's own choice of storage: the key index for this model (its state packs into
+    // 56 bits), which keeps only the newest level's states.
+    run_tcpv_rows({}, "BFS, key index", "", true);
+    // Every state kept and numbered (what drawing the state graph needs).
+    if (o.keep_states) run_tcpv_rows({"--keep-states"}, "BFS, all states kept", "-keep", true);
 
     // SPIN: the Promela twin, pan.c, one pan per configuration.
     const fs::path pml = work / "teardown.pml";
@@ -719,7 +729,7 @@ int run(const options& o) {
     // tcpv with hash compaction in a table of the same 2^w slots (optional rows).
     if (o.hash_compact) {
         const std::string hc_w = std::to_string(std::min(w, 32));
-        run_tcpv_rows({"--hash-compact", hc_w}, "BFS hash-compact (-w" + hc_w + ")", false);
+        run_tcpv_rows({"--hash-compact", hc_w}, "BFS hash-compact (-w" + hc_w + ")", "-hc", false);
     }
     int state_vector_bytes = 0;
     for (spin_mode mode : o.spin_modes) {

@@ -438,7 +438,7 @@ private:
             depth_now_ = depth;
             const std::uint64_t per = std::clamp<std::uint64_t>((hi - lo) / (threads * 32ull), 1, 256);
             const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(threads, (hi - lo + per - 1) / per));
-            std::atomic<std::uint64_t> cursor{lo};
+            level_cursor cursor(lo, workers);
             rendezvous rv(workers);
             growth grow{store};
             parallel_for(workers, workers,
@@ -470,7 +470,25 @@ private:
     };
 
     // One worker's share of a level: chunks of parents until none is left.
-    void expand_level(unsigned w, std::atomic<std::uint64_t>& cursor, std::uint64_t hi, std::uint64_t per,
+    // The parents of a level, handed out in chunks, and where each worker is reading: the
+    // records below every worker's position are done with, and a frontier-only store frees them
+    // as the level goes (worker 0 does, so one thread frees).
+    struct level_cursor {
+        level_cursor(std::uint64_t lo, unsigned workers)
+            : next(lo), reading(std::make_unique<std::atomic<std::uint64_t>[]>(workers)), count(workers) {
+            for (unsigned i = 0; i < workers; ++i) reading[i].store(lo, std::memory_order_relaxed);
+        }
+        std::atomic<std::uint64_t> next;
+        std::unique_ptr<std::atomic<std::uint64_t>[]> reading;
+        unsigned count;
+        std::uint64_t done_below() const noexcept {
+            std::uint64_t m = ~std::uint64_t{0};
+            for (unsigned i = 0; i < count; ++i) m = std::min(m, reading[i].load(std::memory_order_relaxed));
+            return m;
+        }
+    };
+
+    void expand_level(unsigned w, level_cursor& cursor, std::uint64_t hi, std::uint64_t per,
                       std::uint64_t depth, rendezvous& rv, growth& grow) {
         auto& store = *out_.store;
         const auto& codec = store.codec_of();
@@ -514,7 +532,9 @@ private:
                 if (stop_.load(std::memory_order_relaxed) != 0 || full_.load(std::memory_order_relaxed) || rv.failed())
                     break;
                 if (store.wants_growth()) rv.park(grow);
-                const std::uint64_t first = cursor.fetch_add(per, std::memory_order_relaxed);
+                const std::uint64_t first = cursor.next.fetch_add(per, std::memory_order_relaxed);
+                cursor.reading[w].store(std::min(first, hi), std::memory_order_relaxed);
+                if (w == 0 && store.frontier_only()) store.release_records_below(cursor.done_below());
                 if (first >= hi) break;
                 const std::uint64_t last = std::min(hi, first + per);
                 for (std::uint64_t id = first; id < last; ++id) {
@@ -546,6 +566,7 @@ private:
             if (!error_) error_ = std::current_exception();
             stop_.store(static_cast<int>(limit_kind::none) + 100);  // not a limit: an error
         }
+        cursor.reading[w].store(hi, std::memory_order_relaxed);
         transitions_.fetch_add(transitions, std::memory_order_relaxed);
         rv.finish(grow);
     }

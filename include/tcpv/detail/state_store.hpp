@@ -186,24 +186,28 @@ public:
     /// Chunks of 2^chunk_bits records (byte records: 16 to 20; objects: 12).
     arena(const Codec& c, unsigned chunk_bits)
         : codec_(c), chunk_bits_(Codec::in_bytes ? chunk_bits : 12), chunk_records_(std::size_t{1} << chunk_bits_),
-          chunks_(new std::atomic<void*>[max_chunks]) {
-        for (std::size_t i = 0; i < max_chunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
-    }
+          chunks_(static_cast<void**>(big_alloc(max_chunks * sizeof(void*)))) {}  // zero pages: all null
     ~arena() {
         for (std::size_t i = 0; i < max_chunks; ++i)
-            if (void* p = chunks_[i].load(std::memory_order_relaxed)) release(p, chunk_bytes());
+            if (void* p = slot(i).load(std::memory_order_relaxed)) release(p, chunk_bytes());
+        big_free(chunks_, max_chunks * sizeof(void*));
     }
-    /// Frees the chunks that hold only ids below `id` (hash compaction keeps two levels).
+    /// Frees the chunks that hold only ids below `id` (the frontier-only stores keep the
+    /// levels being read and written). One thread at a time; others may read ids >= `id`.
     void release_below(std::uint64_t id) {
-        for (std::uint64_t c = released_chunks_; c < (id >> chunk_bits_); ++c)
-            if (void* p = chunks_[c].exchange(nullptr)) release(p, chunk_bytes());
-        released_chunks_ = std::max(released_chunks_, id >> chunk_bits_);
+        const std::uint64_t from = released_chunks_.load(std::memory_order_relaxed), to = id >> chunk_bits_;
+        for (std::uint64_t c = from; c < to; ++c)
+            if (void* p = slot(c).exchange(nullptr)) release(p, chunk_bytes());
+        if (to > from) released_chunks_.store(to, std::memory_order_relaxed);
     }
     /// Whether the record of `id` is still kept.
-    [[nodiscard]] bool kept(std::uint64_t id) const noexcept { return (id >> chunk_bits_) >= released_chunks_; }
+    [[nodiscard]] bool kept(std::uint64_t id) const noexcept {
+        return (id >> chunk_bits_) >= released_chunks_.load(std::memory_order_relaxed);
+    }
     /// Bytes of the chunks allocated now.
     [[nodiscard]] std::uint64_t chunk_bytes_held(std::uint64_t end) const noexcept {
-        const std::uint64_t chunks = ((end + chunk_records_ - 1) >> chunk_bits_) - std::min<std::uint64_t>(released_chunks_, (end + chunk_records_ - 1) >> chunk_bits_);
+        const std::uint64_t used = (end + chunk_records_ - 1) >> chunk_bits_;
+        const std::uint64_t chunks = used - std::min<std::uint64_t>(released_chunks_.load(std::memory_order_relaxed), used);
         return chunks * chunk_bytes();
     }
     arena(const arena&) = delete;
@@ -212,7 +216,7 @@ public:
     /// Makes sure ids [first, end) have storage (any thread; chunks are created once, by CAS).
     void reserve(std::uint64_t first, std::uint64_t end) {
         for (std::uint64_t c = first >> chunk_bits_; c < (end + chunk_records_ - 1) >> chunk_bits_; ++c)
-            if (!chunks_[c].load(std::memory_order_acquire)) create(static_cast<std::size_t>(c));
+            if (!slot(c).load(std::memory_order_acquire)) create(static_cast<std::size_t>(c));
     }
     void put(state_id id, const key& k) {
         if constexpr (Codec::in_bytes)
@@ -240,11 +244,11 @@ public:
 
 private:
     unsigned char* at(state_id id) const noexcept {
-        auto* base = static_cast<unsigned char*>(chunks_[id >> chunk_bits_].load(std::memory_order_acquire));
+        auto* base = static_cast<unsigned char*>(slot(id >> chunk_bits_).load(std::memory_order_acquire));
         return base + (id & (chunk_records_ - 1)) * codec_.record_bytes;
     }
     typename Codec::key& object(state_id id) const noexcept {
-        auto* base = static_cast<key*>(chunks_[id >> chunk_bits_].load(std::memory_order_acquire));
+        auto* base = static_cast<key*>(slot(id >> chunk_bits_).load(std::memory_order_acquire));
         return base[id & (chunk_records_ - 1)];
     }
     void create(std::size_t c) {
@@ -256,7 +260,7 @@ private:
             p = new key[chunk_records_];
         }
         void* expected = nullptr;
-        if (!chunks_[c].compare_exchange_strong(expected, p, std::memory_order_acq_rel)) release(p, chunk_bytes());
+        if (!slot(c).compare_exchange_strong(expected, p, std::memory_order_acq_rel)) release(p, chunk_bytes());
     }
     // Padding: a key is read whole even when the record is shorter (packed_codec::load).
     std::size_t chunk_bytes() const noexcept { return chunk_records_ * codec_.record_bytes + sizeof(key) + 8; }
@@ -270,8 +274,10 @@ private:
     Codec codec_;
     unsigned chunk_bits_;
     std::size_t chunk_records_;
-    std::unique_ptr<std::atomic<void*>[]> chunks_;
-    std::uint64_t released_chunks_ = 0;
+    // The chunk pointers, read and set atomically (slot); untouched entries cost no memory.
+    std::atomic_ref<void*> slot(std::uint64_t c) const noexcept { return std::atomic_ref<void*>(chunks_[c]); }
+    void** chunks_;
+    std::atomic<std::uint64_t> released_chunks_{0};
 };
 
 // ---- the store ------------------------------------------------------------------------------------
@@ -346,6 +352,11 @@ public:
     [[nodiscard]] bool key_index() const noexcept { return keys_; }
     /// Whether only the newest level's records are kept (key index, hash compaction, bitstate).
     [[nodiscard]] bool frontier_only() const noexcept { return keys_ || compact_ || bitstate_; }
+    /// Frontier-only stores: frees the records below `id` (parents already expanded), from one
+    /// thread at a time while the level goes on.
+    void release_records_below(std::uint64_t id) {
+        if (frontier_only()) arena_.release_below(id);
+    }
     /// The one hash of a key that every lookup uses (the key index needs a bijection).
     [[nodiscard]] std::uint64_t hash(const key& k) const noexcept {
         if constexpr (can_index_keys) {

@@ -133,10 +133,10 @@ struct teardown {
             // Endpoint code = st_[st] + timer_[timer] + retx_[retx] + err_[err]; a field out of
             // range adds `too_big`, so one comparison checks them all.
             for (int v = 0; v < 256; ++v) {
-                st_[v] = v <= CLOSED ? std::uint64_t(v) * timers_ * retries_ * 3 : too_big;
-                timer_[v] = v < timers_ ? std::uint64_t(v) * retries_ * 3 : too_big;
-                retx_[v] = v < retries_ ? std::uint64_t(v) * 3 : too_big;
-                err_[v] = v <= GIVEUP ? std::uint64_t(v) : too_big;
+                st_[v] = v <= CLOSED ? std::uint32_t(v * timers_ * retries_ * 3) : too_big;
+                timer_[v] = v < timers_ ? std::uint32_t(v * retries_ * 3) : too_big;
+                retx_[v] = v < retries_ ? std::uint32_t(v * 3) : too_big;
+                err_[v] = v <= GIVEUP ? std::uint32_t(v) : too_big;
             }
             endpoints_.assign(std::size_t{1} << ep_bits_, endpoint{});
             for (std::uint8_t st = 0; st <= CLOSED; ++st)
@@ -151,10 +151,9 @@ struct teardown {
             for (auto& row : terms32_) std::fill(std::begin(row), std::end(row), ~std::uint32_t{0});
             for (int k = 0; k < cap_; ++k) {
                 for (int sym = 0; sym < symbols_; ++sym)
-                    terms32_[k][sym] = static_cast<std::uint32_t>(
-                        by_symbol_[k][sym] = channels.term(static_cast<unsigned>(k), static_cast<unsigned>(sym)));
+                    terms32_[k][sym] = static_cast<std::uint32_t>(channels.term(static_cast<unsigned>(k), static_cast<unsigned>(sym)));
                 for (int kind = F; kind <= R; ++kind)
-                    for (int age = 0; age <= m.msl; ++age) term_[k][seg(kind, age)] = by_symbol_[k][symbol(kind, age, m.msl)];
+                    for (int age = 0; age <= m.msl; ++age) term_[k][seg(kind, age)] = terms32_[k][symbol(kind, age, m.msl)];
             }
             for (int kind = F; kind <= R; ++kind)
                 for (int age = 0; age <= m.msl; ++age) byte_of_[symbol(kind, age, m.msl)] = seg(kind, age);
@@ -178,7 +177,9 @@ struct teardown {
         }
 
     private:
-        static constexpr std::uint64_t too_big = std::uint64_t{1} << 40;
+        // Added for a field out of range; 32-bit tables (codes and ranks are below 2^20, and
+        // six too_big terms still fit) keep pack's lookups within a few KiB of cache.
+        static constexpr std::uint32_t too_big = std::uint32_t{1} << 24;
         static constexpr int symbol(int kind, int age, int msl) { return 1 + kind * (msl + 1) + age; }
 
         std::uint64_t code(const endpoint& e) const {
@@ -216,11 +217,10 @@ struct teardown {
         int cap_, timers_, retries_, symbols_;
         std::uint64_t codes_ = 0, multisets_ = 0;
         unsigned ep_bits_ = 0, ch_bits_ = 0;
-        std::uint64_t st_[256], timer_[256], retx_[256], err_[256];
+        std::uint32_t st_[256], timer_[256], retx_[256], err_[256];
         std::vector<endpoint> endpoints_;                            // code -> endpoint
-        std::array<std::array<std::uint64_t, 256>, max_cap> term_;  // [position][segment byte] -> rank term
-        std::uint64_t by_symbol_[max_cap][33] = {};                  // [position][dense symbol] -> rank term
-        // The same terms in 32 bits (ranks are below 2^20), padded to 32 with terms that never fit.
+        std::array<std::array<std::uint32_t, 256>, max_cap> term_;  // [position][segment byte] -> rank term
+        // [position][dense symbol] -> rank term, padded to 32 symbols with terms that never fit.
         alignas(64) std::uint32_t terms32_[max_cap][32] = {};
         std::uint8_t byte_of_[33] = {};                              // dense symbol -> segment byte
     };
