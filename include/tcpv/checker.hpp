@@ -223,6 +223,7 @@ public:
                 exact.key_index = false;
                 exact.max_depth = deepest;
                 exact.progress = false;
+                compact.store.reset();  // its tables are not needed any more: free them first
                 exact_rerun = detail::search<M>(m_, props_, exact).run();
             }
         }
