@@ -159,10 +159,11 @@ public:
     /// Whether result::explored keeps every visited state (the default). With false the checker
     /// keeps only what the verdicts need, which for a model whose packed state fits 64 bits is
     /// the key index (state_store.hpp): exact, each state once as its key in the index, and
-    /// only the newest level's states, so about half the memory and one memory access per
-    /// lookup instead of two. Counts, verdicts and traces are the same: a trace is rebuilt by a
-    /// second search down to the depth of the hit. result::explored then holds the last level
-    /// only (drawing the state graph needs the default). Ignored for depth-first search, with
+    /// only the records of the levels being read and written, so one memory access per lookup
+    /// instead of two and, for most state counts, less memory. Counts, verdicts and traces are
+    /// the same: a trace is rebuilt by a second search, down to the depth of the hit, that keeps
+    /// the states; result::explored is then that search's store, and otherwise holds no states
+    /// worth reading (drawing the state graph needs the default). Ignored for depth-first search, with
     /// hash compaction or bitstate, for models that do not pack into 64 bits, and when a
     /// liveness property needs the graph.
     basic_checker& keep_explored(bool keep) { keep_explored_ = keep; return *this; }

@@ -2,7 +2,8 @@
 /// \file tcpv/cli_options.hpp
 /// What every command of the `tcpv` program (cli.hpp) shares: the exit codes, `usage_error`,
 /// the option parsers (whole numbers, seconds, `NAME=VALUE`, and the search options of check
-/// and sweep: --threads, --max-states, --max-seconds, --max-memory, --hash-compact, --bitstate, --quiet),
+/// and sweep: --threads, --max-states, --max-seconds, --max-memory, --quiet, --keep-states,
+/// --hash-compact, --bitstate, --bitstate-hashes),
 /// looking a model up by name, and combining the exit status of several runs. Part of the
 /// program's front end in cli.hpp (whose file comment gives the meaning of each exit status).
 
@@ -69,8 +70,8 @@ inline std::pair<std::string, std::string> parse_assignment(std::string_view opt
     return {std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1))};
 }
 
-/// The search options that check and sweep share: --threads, --max-states, --max-seconds,
-/// --max-memory, --quiet. Returns false when args[i] is none of them.
+/// The search and storage options that check and sweep share (see the file comment). Returns
+/// false when args[i] is none of them.
 inline bool parse_search_option(const std::vector<std::string_view>& args, std::size_t& i, run_options& run) {
     const std::string_view arg = args[i];
     if (arg == "--threads") {

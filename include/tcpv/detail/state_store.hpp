@@ -536,12 +536,11 @@ public:
             old_keys_ = keys_table_;
             old_capacity_ = capacity_;
             keys_table_ = nullptr;
-            parts_done_.store(0);
         }
         reset_index(n);
     }
     void rehash_part(unsigned part, unsigned parts) {
-        if (keys_) return rehash_keys(part, parts);
+        if (keys_) return rehash_keys(part);
         const std::uint64_t total = std::min(next_id_.load(), cap_);
         const std::uint64_t first = total * part / parts, last = total * (part + 1) / parts;
         const auto& holes = growth_holes_;
@@ -590,7 +589,7 @@ public:
             w.next = w.end = 0;
         }
         const std::uint64_t size = valid_end - levels_.back();
-        // Hash compaction keeps only the records of the level just closed: the next parents.
+        // Frontier-only stores keep only the records of the level just closed: the next parents.
         if (frontier_only()) arena_.release_below(levels_.back());
         levels_.push_back(static_cast<id_type>(valid_end));
         return size;
@@ -662,28 +661,38 @@ private:
         id = static_cast<id_type>(b.next++);
         return true;
     }
-    // Serial insert of a known-new id (rehash).
-    // Hash compaction: the fingerprint is the hash's low 32 bits (never 0); the home slot
-    // comes from its high 32 bits, so states on one probe path share a fingerprint only by
-    // chance (2^-32 per comparison).
-    outcome insert_fingerprint(const key& k, std::uint64_t h, unsigned w, id_type& id) {
-        const std::uint32_t fp = static_cast<std::uint32_t>(h) == 0 ? 1u : static_cast<std::uint32_t>(h);
-        std::uint64_t compared = 0;
+    // The probe-and-claim loop that hash compaction and the key index share: a slot holds
+    // `value` (a fingerprint, or the key's bijective hash) or 0 (empty). The state is seen when
+    // `value` is met on its probe path; otherwise it claims the first empty slot with one
+    // compare-and-swap, so no slot is ever "busy", and its record goes to the arena (the next
+    // level's queue). `passed` counts the occupied slots of other values probed past.
+    template <class Slot>
+    outcome claim(Slot* table, Slot value, std::uint64_t h, const key& k, unsigned w, id_type& id,
+                  std::uint64_t& passed) {
         for (std::size_t i = home_of(h);; i = next_slot(i)) {
-            std::atomic_ref<std::uint32_t> slot(slots_[i]);
-            std::uint32_t v = slot.load(std::memory_order_relaxed);
+            std::atomic_ref<Slot> slot(table[i]);
+            Slot v = slot.load(std::memory_order_relaxed);
             if (v == 0) {
                 if (!take_id(w, id)) return outcome::full;  // the limit or a full table; nothing claimed
-                if (slot.compare_exchange_strong(v, fp, std::memory_order_relaxed)) {
+                if (slot.compare_exchange_strong(v, value, std::memory_order_relaxed)) {
                     arena_.put(id, k);
-                    ids_[w].compared += compared;
                     return outcome::added;
                 }
                 give_back_id(w);
             }
-            if (v == fp) return outcome::existing;
-            ++compared;
+            if (v == value) return outcome::existing;
+            ++passed;
         }
+    }
+    // Hash compaction: the fingerprint is the hash's low 32 bits (never 0); the home slot
+    // comes from its high 32 bits, so states on one probe path share a fingerprint only by
+    // chance (2^-32 per comparison, counted for the report's bound).
+    outcome insert_fingerprint(const key& k, std::uint64_t h, unsigned w, id_type& id) {
+        const std::uint32_t fp = static_cast<std::uint32_t>(h) == 0 ? 1u : static_cast<std::uint32_t>(h);
+        std::uint64_t compared = 0;
+        const outcome r = claim(slots_, fp, h, k, w, id, compared);
+        if (r == outcome::added) ids_[w].compared += compared;
+        return r;
     }
     // Bitstate: the k bit positions are (h1 + i*h2) mod 2^W, i = 0..k-1, with h1 the hash and
     // h2 an odd remix of it (double hashing; odd, so the k positions differ). A state is new
@@ -729,10 +738,8 @@ private:
         return outcome::added;
     }
     // The key index: a slot holds hash(key), a bijection of the key, so equal hashes are equal
-    // keys; 0 marks an empty slot, and the one key whose hash is 0 has a flag of its own. A new
-    // state claims its slot with one compare-and-swap; a peer that meets the hash already
-    // there knows the state, so no slot is ever "busy" and no record is read. The record goes
-    // to the arena (the next level's queue) after the claim.
+    // keys and no record is read; 0 marks an empty slot, and the one key whose hash is 0 has a
+    // flag of its own.
     outcome insert_key(const key& k, std::uint64_t h, unsigned w, id_type& id) {
         if (h == 0) [[unlikely]] {
             if (zero_key_.load(std::memory_order_acquire)) return outcome::existing;
@@ -744,44 +751,31 @@ private:
             arena_.put(id, k);
             return outcome::added;
         }
-        for (std::size_t i = home_of(h);; i = next_slot(i)) {
-            std::atomic_ref<std::uint64_t> slot(keys_table_[i]);
-            std::uint64_t v = slot.load(std::memory_order_relaxed);
-            if (v == 0) {
-                if (!take_id(w, id)) return outcome::full;  // the states limit; nothing claimed
-                if (slot.compare_exchange_strong(v, h, std::memory_order_relaxed)) {
-                    arena_.put(id, k);
-                    return outcome::added;
-                }
-                give_back_id(w);
-            }
-            if (v == h) return outcome::existing;
-        }
+        std::uint64_t passed = 0;
+        return claim(keys_table_, h, h, k, w, id, passed);
     }
-    // Growing the key index: moves the old table's slots into the new one.
-    // The home slot is monotone in the hash (home_of), so the old table read in order is
-    // written in order: each part frees the old pages it has read as it goes, and the old and
-    // the new table are never both resident in full.
+    // Growing the key index: moves the old table's slots into the new one. The home slot is
+    // monotone in the hash (home_of), so the old table read in order is written in order, and
+    // the old pages already read are given back as it goes: the two tables are never both
+    // resident in full.
     //
-    // One worker does it all: each part would keep a partly read old huge page and a partly
-    // written new one resident at once (2 MiB each, with transparent huge pages), 4 MiB more
-    // at the peak per worker, and the copy is sequential and fast (about 10 ms for 2.7 million
-    // slots), so sharing it would save little time.
-    void rehash_keys(unsigned part, unsigned parts) {
-        const std::size_t first = part == 0 ? 0 : old_capacity_, last = old_capacity_;
+    // Part 0 does it all and the other workers only wait: parts working at once would each keep
+    // a partly read old huge page and a partly written new one resident (2 MiB each with
+    // transparent huge pages), 4 MiB more at the peak per worker, and the copy is sequential
+    // and fast (about 10 ms for 2.7 million slots), so sharing it would save little time.
+    void rehash_keys(unsigned part) {
+        if (part != 0) return;
         constexpr std::size_t step = (std::size_t{2} << 20) / sizeof(std::uint64_t);
-        for (std::size_t lo = first; lo < last; lo += step) {
-            const std::size_t hi = std::min(last, lo + step);
+        const std::size_t bytes = old_capacity_ * sizeof(std::uint64_t);
+        for (std::size_t lo = 0; lo < old_capacity_; lo += step) {
+            const std::size_t hi = std::min(old_capacity_, lo + step);
             for (std::size_t i = lo; i < hi; ++i)
                 if (const std::uint64_t h = old_keys_[i]) place_key(h);
-            big_discard(old_keys_, old_capacity_ * sizeof(std::uint64_t), first * sizeof(std::uint64_t),
-                        hi * sizeof(std::uint64_t));
+            big_discard(old_keys_, bytes, 0, hi * sizeof(std::uint64_t));
         }
-        if (parts_done_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts) {
-            big_free(old_keys_, old_capacity_ * sizeof(std::uint64_t));
-            old_keys_ = nullptr;
-            old_capacity_ = 0;
-        }
+        big_free(old_keys_, bytes);
+        old_keys_ = nullptr;
+        old_capacity_ = 0;
     }
     // (Plain stores: one worker rehashes while the others are parked, and the rendezvous's
     // lock publishes the table to them.)
@@ -845,7 +839,6 @@ private:
     std::uint64_t* keys_table_ = nullptr;
     std::uint64_t* old_keys_ = nullptr;
     std::size_t old_capacity_ = 0;
-    std::atomic<unsigned> parts_done_{0};
     std::atomic<bool> zero_key_{false};
     std::uint64_t table_cap_ = 0;  // hash compaction: at most 90% of the fixed table
     // Bitstate: the bit array (2^bit_log2_ bits in bit_words_ words), k = bit_hashes_, and the
