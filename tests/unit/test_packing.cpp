@@ -93,4 +93,49 @@ TEST_CASE("teardown's packer: exact on every reachable state, and distinct state
     std::uint64_t word = 0;
     tcpv::bit_writer w(&word, 1);
     CHECK_THROWS_AS(packer.pack(bad, w), tcpv::packing_error);
+    // The rank reads the channel in pairs of positions: order is checked within and between
+    // the pairs, and bytes that are no segment, a segment past cap, or an age past msl are
+    // refused too (the small set: cap 2, msl 2).
+    const auto f0 = tcpv::bench::teardown::seg(tcpv::bench::teardown::F, 0);
+    const auto a1 = tcpv::bench::teardown::seg(tcpv::bench::teardown::A, 1);
+    const auto a3 = tcpv::bench::teardown::seg(tcpv::bench::teardown::A, 3);
+    for (const tcpv::bench::teardown::channel c : {tcpv::bench::teardown::channel{a1, f0, a1, 0, 0, 0},
+                                                   tcpv::bench::teardown::channel{a1, a1, f0, 0, 0, 0},
+                                                   tcpv::bench::teardown::channel{a3, 0, 0, 0, 0, 0},
+                                                   tcpv::bench::teardown::channel{40, 0, 0, 0, 0, 0},
+                                                   tcpv::bench::teardown::channel{0, a1, 0, 0, 0, 0},
+                                                   tcpv::bench::teardown::channel{a1, f0, 0, 0, 0, 0}}) {
+        tcpv::bench::teardown::state s;
+        s.ch[1] = c;
+        std::uint64_t out = 0;
+        tcpv::bit_writer cw(&out, 1);
+        if (c[0] == a1 && c[1] == f0 && c[2] == 0) {  // the last one is fine: in order, within cap
+            CHECK_NOTHROW(packer.pack(s, cw));
+        } else {
+            CHECK_THROWS_AS(packer.pack(s, cw), tcpv::packing_error);
+        }
+    }
+}
+
+TEST_CASE("teardown: a packer does not take another packer's channels from unpack's cache") {
+    // unpack keeps the last channels it decoded, per thread. Two packers whose layouts agree
+    // (cap 1; msl 4 and 5: 22 and 26 channel codes, 5 bits each) give one code two meanings:
+    // the code of A@0 for msl 4 is that of FA@4 for msl 5.
+    using td = tcpv::bench::teardown;
+    td four, five;
+    four.cap = five.cap = 1;
+    four.msl = 4;
+    five.msl = 5;
+    const auto p4 = four.make_packer(), p5 = five.make_packer();
+    REQUIRE(p4.packed_bits() == p5.packed_bits());
+    td::state s;
+    s.ch[0] = {td::seg(td::A, 0), 0, 0, 0, 0, 0};
+    std::uint64_t word = 0;
+    tcpv::bit_writer w(&word, 1);
+    p4.pack(s, w);
+    for (int round = 0; round < 2; ++round) {
+        tcpv::bit_reader r4(&word, 1), r5(&word, 1);
+        CHECK(p4.unpack(r4) == s);
+        CHECK(p5.unpack(r5).ch[0][0] == td::seg(td::FA, 4));
+    }
 }

@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <ostream>
 #include <stdexcept>
@@ -143,24 +145,32 @@ struct teardown {
                 for (std::uint8_t t = 0; t < timers_; ++t)
                     for (std::uint8_t r = 0; r < retries_; ++r)
                         for (std::uint8_t e = 0; e <= GIVEUP; ++e) endpoints_[code({st, t, r, e})] = {st, t, r, e};
-            // Channel rank = sum over positions k of term_[k][segment byte], multiset_codec's
+            // Channel rank = sum over positions k of the term of (k, segment byte), multiset_codec's
             // rank as table lookups; an empty slot adds 0, a segment past cap or with an
             // impossible age adds too_big.
-            for (auto& row : term_) row.fill(too_big);
-            for (int k = 0; k < max_cap; ++k) term_[k][0] = 0;
+            std::array<std::array<std::uint32_t, 32>, max_cap> term;  // [position][segment byte]
+            for (auto& row : term) row.fill(too_big);
+            for (int k = 0; k < max_cap; ++k) term[k][0] = 0;
             for (auto& row : terms32_) std::fill(std::begin(row), std::end(row), ~std::uint32_t{0});
             for (int k = 0; k < cap_; ++k) {
                 for (int sym = 0; sym < symbols_; ++sym)
                     terms32_[k][sym] = static_cast<std::uint32_t>(channels.term(static_cast<unsigned>(k), static_cast<unsigned>(sym)));
                 for (int kind = F; kind <= R; ++kind)
-                    for (int age = 0; age <= m.msl; ++age) term_[k][seg(kind, age)] = terms32_[k][symbol(kind, age, m.msl)];
+                    for (int age = 0; age <= m.msl; ++age) term[k][seg(kind, age)] = terms32_[k][symbol(kind, age, m.msl)];
             }
+            // Positions are taken in pairs: pair_terms_[p][a | b << 5] is the two terms of the
+            // bytes a, b at positions 2p, 2p + 1, or too_big if b > a (not in order), so a
+            // rank is three lookups and the order within a pair needs no test.
+            for (int p = 0; p < max_cap / 2; ++p)
+                for (int a = 0; a < 32; ++a)
+                    for (int b = 0; b < 32; ++b)
+                        pair_terms_[p][a | b << 5] = b > a ? too_big : std::min(too_big, term[2 * p][a] + term[2 * p + 1][b]);
             for (int kind = F; kind <= R; ++kind)
                 for (int age = 0; age <= m.msl; ++age) byte_of_[symbol(kind, age, m.msl)] = seg(kind, age);
         }
         std::size_t packed_bits() const { return 2 * (ep_bits_ + ch_bits_); }
 
-        void pack(const state& s, bit_writer& w) const {
+        [[gnu::always_inline]] void pack(const state& s, bit_writer& w) const {
             const std::uint64_t endpoints = code(s.ep[0]) << ep_bits_ | code(s.ep[1]);
             w.put(((endpoints << ch_bits_ | rank(s.ch[0])) << ch_bits_) | rank(s.ch[1]), packed_bits());
         }
@@ -168,8 +178,23 @@ struct teardown {
             state s;
             const std::uint64_t all = r.get(static_cast<unsigned>(packed_bits()));
             const std::uint64_t ch_mask = (std::uint64_t{1} << ch_bits_) - 1, ep_mask = (std::uint64_t{1} << ep_bits_) - 1;
-            unrank(all & ch_mask, s.ch[1]);
-            unrank((all >> ch_bits_) & ch_mask, s.ch[0]);
+            // States are expanded in the order they were found, so neighbours often share a
+            // channel: the last channel unranked on each side is kept per thread, for this packer.
+            struct last_unranked {
+                std::uint64_t packer = 0, rank[2] = {~std::uint64_t{0}, ~std::uint64_t{0}};
+                channel ch[2]{};
+            };
+            static thread_local last_unranked last;
+            if (last.packer != id_) last = {id_, {~std::uint64_t{0}, ~std::uint64_t{0}}, {}};
+            for (int i = 0; i < 2; ++i) {
+                const std::uint64_t rank = (all >> (i == 0 ? ch_bits_ : 0)) & ch_mask;
+                if (rank != last.rank[i]) {
+                    last.rank[i] = rank;
+                    last.ch[i] = channel{};
+                    unrank(rank, last.ch[i]);
+                }
+                s.ch[i] = last.ch[i];
+            }
             const std::uint64_t endpoints = all >> (2 * ch_bits_);
             s.ep[0] = endpoints_[endpoints >> ep_bits_];
             s.ep[1] = endpoints_[endpoints & ep_mask];
@@ -189,14 +214,16 @@ struct teardown {
             return c;
         }
         // A channel holds its segment bytes in non-increasing order, empty slots (0) last.
+        // Segment bytes are below 32, so a pair of them is a 10-bit index (pair_terms_). The
+        // bytes are read one at a time: next() has just written them so, and one wider load
+        // would wait for those stores to land (a failed store-to-load forward).
         std::uint64_t rank(const channel& c) const {
-            std::uint64_t r = 0;
-            bool unsorted = false;
-            for (int k = 0; k < max_cap; ++k) {  // unrolled by the compiler: no data-dependent branch
-                r += term_[k][c[k]];
-                if (k > 0) unsorted |= c[k] > c[k - 1];
-            }
-            if (r >= multisets_ || unsorted) [[unlikely]]
+            static_assert(max_cap == 6 && seg(R, 5) < 32, "rank reads three pairs of 5-bit segment bytes");
+            const std::uint64_t r = std::uint64_t{pair_terms_[0][(c[0] | c[1] << 5) & 1023]} + pair_terms_[1][(c[2] | c[3] << 5) & 1023] +
+                                    pair_terms_[2][(c[4] | c[5] << 5) & 1023];
+            // Bytes of 32 or more, and the order between the pairs (bytes 1, 2 and 3, 4).
+            const bool wrong = (c[0] | c[1] | c[2] | c[3] | c[4] | c[5]) >= 32 || c[2] > c[1] || c[4] > c[3];
+            if (r >= multisets_ || wrong) [[unlikely]]
                 throw packing_error("teardown: a channel that is not a sorted list of at most cap segments");
             return r;
         }
@@ -214,12 +241,19 @@ struct teardown {
             }
         }
 
+        // Tells packers apart for unpack's per-thread cache (copies are equal, and share it).
+        static std::uint64_t next_id() {
+            static std::atomic<std::uint64_t> ids{0};
+            return ids.fetch_add(1, std::memory_order_relaxed) + 1;
+        }
+        std::uint64_t id_ = next_id();
         int cap_, timers_, retries_, symbols_;
         std::uint64_t codes_ = 0, multisets_ = 0;
         unsigned ep_bits_ = 0, ch_bits_ = 0;
         std::uint32_t st_[256], timer_[256], retx_[256], err_[256];
         std::vector<endpoint> endpoints_;                            // code -> endpoint
-        std::array<std::array<std::uint32_t, 256>, max_cap> term_;  // [position][segment byte] -> rank term
+        // [pair of positions][byte | next byte << 5] -> their rank terms (rank).
+        alignas(64) std::uint32_t pair_terms_[max_cap / 2][1024];
         // [position][dense symbol] -> rank term, padded to 32 symbols with terms that never fit.
         alignas(64) std::uint32_t terms32_[max_cap][32] = {};
         std::uint8_t byte_of_[33] = {};                              // dense symbol -> segment byte
@@ -276,8 +310,11 @@ private:
         }
         c[k] = v;
     }
+    // Removes the segment at position k; the ones after it move down. Byte by byte, without a
+    // branch on k: the bytes were just written one at a time, and a wider load of them would
+    // wait for those stores to land (a failed store-to-load forward).
     static void remove(channel& c, int k) {
-        for (; k + 1 < max_cap; ++k) c[k] = c[k + 1];
+        for (int j = 0; j + 1 < max_cap; ++j) c[j] = j < k ? c[j] : c[j + 1];
         c[max_cap - 1] = 0;
     }
     // Ages every segment; those older than msl disappear. Aging keeps the descending order
