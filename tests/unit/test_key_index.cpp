@@ -1,5 +1,5 @@
 // The key index (checker::keep_explored(false), and `tcpv check` without --keep-states or
-// --dot): exact storage that keeps each state as its 64-bit key in the hash table and only the
+// --dot): exact storage that keeps each state as its packed key (hashed) in the hash table and only the
 // newest level's states. It must find the same states, transitions, verdicts and shortest
 // counterexamples as the store that keeps every state, for every thread count and across the
 // table's growth; it must say plainly what it cannot do, and step aside where it cannot apply.
@@ -115,7 +115,7 @@ TEST_CASE("key index: at most 16 bytes a state, the newest level's records inclu
     const auto keys = tcpv::checker(several_chunks()).keep_explored(false).run();
     CHECK(keys.stats.states == 682921);
     CHECK(keys.verdict_of("no-reset-after-graceful-close") == tcpv::verdict::holds);
-    // 8 bytes a slot at a load of 57% to 85%, and two levels' 7-byte records.
+    // 7-byte slots (9 to a cache line) at a load of 57% to 85%, and two levels' 7-byte records.
     CHECK(double(keys.stats.stored_bytes) / double(keys.stats.states) < 16.0);
 }
 

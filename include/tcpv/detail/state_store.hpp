@@ -20,8 +20,9 @@
 /// worker is parked; the search arranges that (search.hpp).
 ///
 /// The key index (exact, for models whose packed state fits one 64-bit word): the index holds
-/// the states themselves, each as a 64-bit bijective hash of its key, so a lookup is one memory
-/// access and a comparison, with no record to fetch; the arena keeps only the newest level's
+/// the states themselves, each as a bijective hash of its key in a slot as wide as the key
+/// (5 to 8 bytes, packed into cache lines: key_table.hpp), so a lookup is one memory access
+/// and a comparison, with no record to fetch; the arena keeps only the newest level's
 /// records (the search queue). It keeps no ids for the states of older levels, so nothing can
 /// be looked up by id afterwards: traces come from a second search (checker.hpp).
 ///
@@ -51,6 +52,7 @@
 
 #include "../model.hpp"
 #include "../packing.hpp"
+#include "key_table.hpp"
 #include "memory.hpp"
 
 namespace tcpv::detail {
@@ -62,14 +64,7 @@ inline constexpr std::uint64_t max_stored_states = 3'000'000'000ull;
 
 /// A bijection of 64-bit words with good mixing (the MurmurHash3 finalizer): distinct keys get
 /// distinct hashes, so the key index compares hashes instead of keys.
-inline constexpr std::uint64_t mix_bijective(std::uint64_t x) noexcept {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
+inline constexpr std::uint64_t mix_bijective(std::uint64_t x) noexcept { return mix_bijective_bits(x, 64); }
 
 inline std::uint64_t hash_words(const std::uint64_t* w, std::size_t n) noexcept {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
@@ -102,7 +97,7 @@ struct packed_codec {
     }
     std::size_t record_bytes = 1;
 
-    key encode(const state& s) const {
+    [[gnu::always_inline]] key encode(const state& s) const {
         key k{};
         bit_writer w(k.data(), words);
         p_.pack(s, w);
@@ -341,6 +336,7 @@ public:
           keys_(can_index_keys && key_index && compact_bits == 0 && bitstate_bits == 0),
           bitstate_(compact_bits == 0 && bitstate_bits > 0) {
         if (keys_) {
+            key_width_ = key_table::width_for(codec_.record_bytes * 8);
             reset_index(4096);
         } else if (bitstate_) {
             bit_log2_ = bitstate_bits;
@@ -365,7 +361,6 @@ public:
     [[nodiscard]] bool table_full() const noexcept { return compact_ && next_id_.load() >= table_cap_; }
     ~state_store() {
         free_index();
-        big_free(old_keys_, old_capacity_ * sizeof(std::uint64_t));
         big_free(bits_, static_cast<std::size_t>(bit_words_) * sizeof(std::uint64_t));
     }
 
@@ -383,7 +378,7 @@ public:
     /// The one hash of a key that every lookup uses (the key index needs a bijection).
     [[nodiscard]] std::uint64_t hash(const key& k) const noexcept {
         if constexpr (can_index_keys) {
-            if (keys_) return mix_bijective(k[0]);
+            if (keys_) return keys_table_.hash(k[0]);
         }
         return codec::hash(k);
     }
@@ -487,7 +482,7 @@ public:
 
     void prefetch(std::uint64_t h) const noexcept {
         if (keys_) {
-            prefetch_line(keys_table_ + home_of(h));
+            prefetch_line(keys_table_.home_line(h));
             return;
         }
         if (bitstate_) {
@@ -517,12 +512,12 @@ public:
             // The key index's common case, a state seen before, inline in the caller's loop:
             // walk the probe path to the state's hash (seen) or an empty slot (claim it there).
             if (keys_ && h != 0) [[likely]] {
-                for (std::size_t i = home_of(h);; i = next_slot(i)) {
-                    const std::uint64_t v = std::atomic_ref<std::uint64_t>(keys_table_[i]).load(std::memory_order_relaxed);
+                for (auto c = keys_table_.home(h);; keys_table_.next(c)) {
+                    const std::uint64_t v = keys_table_.load(c);
                     if (v == h) return outcome::existing;
                     if (v == 0) {
                         std::uint64_t passed = 0;
-                        return claim(keys_table_, h, i, k, w, id, passed);
+                        return claim(keys_table_, c, h, k, w, id, passed);
                     }
                 }
             }
@@ -575,11 +570,7 @@ public:
         growth_holes_ = unused_ids();
         std::uint64_t n = capacity_;
         while (static_cast<std::uint64_t>(double(n) * 0.85) <= next_id_.load()) n += n / 2;
-        if (keys_) {  // the old table is read by rehash_part, then freed
-            old_keys_ = keys_table_;
-            old_capacity_ = capacity_;
-            keys_table_ = nullptr;
-        }
+        if (keys_) old_keys_ = std::move(keys_table_);  // read by rehash_part, then freed
         reset_index(n);
     }
     void rehash_part(unsigned part, unsigned parts) {
@@ -644,7 +635,7 @@ public:
 
     /// Bytes held by the records and the index.
     [[nodiscard]] std::uint64_t bytes() const noexcept {
-        if (keys_) return arena_.chunk_bytes_held(size()) + capacity_ * sizeof(std::uint64_t);
+        if (keys_) return arena_.chunk_bytes_held(size()) + keys_table_.bytes();
         if (bitstate_) return arena_.chunk_bytes_held(size()) + bit_words_ * sizeof(std::uint64_t);
         if (compact_) return arena_.chunk_bytes_held(size()) + capacity_ * sizeof(std::uint32_t);
         return arena_.bytes(size()) + capacity_ * sizeof(std::uint32_t);
@@ -656,10 +647,12 @@ private:
     void reset_index(std::uint64_t n) {
         n = std::min<std::uint64_t>(n, std::uint64_t{1} << 32);
         free_index();
-        if (keys_)
-            keys_table_ = static_cast<std::uint64_t*>(big_alloc(static_cast<std::size_t>(n) * sizeof(std::uint64_t)));
-        else
+        if (keys_) {
+            keys_table_ = key_table(static_cast<std::size_t>(n), key_width_);
+            n = keys_table_.slots();
+        } else {
             slots_ = static_cast<std::uint32_t*>(big_alloc(static_cast<std::size_t>(n) * sizeof(std::uint32_t)));
+        }
         capacity_ = static_cast<std::size_t>(n);
         const unsigned id_bits = static_cast<unsigned>(std::bit_width(n - 1));  // ids (+1) < 85% of n
         id_mask_ = id_bits >= 32 ? 0xffffffffu : (std::uint32_t{1} << id_bits) - 1;
@@ -672,9 +665,8 @@ private:
     }
     void free_index() noexcept {
         big_free(slots_, capacity_ * sizeof(std::uint32_t));
-        big_free(keys_table_, capacity_ * sizeof(std::uint64_t));
         slots_ = nullptr;
-        keys_table_ = nullptr;
+        keys_table_ = key_table{};
     }
     const char* mode_name() const noexcept {
         return keys_ ? "the key index" : bitstate_ ? "bitstate" : "hash compaction";
@@ -712,33 +704,48 @@ private:
     // `value` is met on its probe path; otherwise it claims the first empty slot with one
     // compare-and-swap, so no slot is ever "busy", and its record goes to the arena (the next
     // level's queue). `passed` counts the occupied slots of other values probed past. The walk
-    // starts at slot `from`: the home slot, or a later one on the path when the slots before
-    // it are known to hold other values.
-    template <class Slot>
-    outcome claim(Slot* table, Slot value, std::size_t from, const key& k, unsigned w, id_type& id,
-                  std::uint64_t& passed) {
-        for (std::size_t i = from;; i = next_slot(i)) {
-            std::atomic_ref<Slot> slot(table[i]);
-            Slot v = slot.load(std::memory_order_relaxed);
-            if (v == 0) {
+    // starts at `c`: the home slot, or a later one on the path when the slots before it are
+    // known to hold other values. A table gives cursors, load, try_claim and next.
+    template <class Table>
+    outcome claim(const Table& table, typename Table::cursor c, std::uint64_t value, const key& k, unsigned w,
+                  id_type& id, std::uint64_t& passed) {
+        for (;; table.next(c)) {
+            std::uint64_t v = table.load(c);
+            while (v == 0) {  // (a claim may fail while the slot stays empty: key_table's neighbours)
                 if (!take_id(w, id)) return outcome::full;  // the limit or a full table; nothing claimed
-                if (slot.compare_exchange_strong(v, value, std::memory_order_relaxed)) {
+                if (table.try_claim(c, value)) {
                     arena_.put(id, k);
                     return outcome::added;
                 }
                 give_back_id(w);
+                v = table.load(c);
             }
             if (v == value) return outcome::existing;
             ++passed;
         }
     }
+    // Hash compaction's table of 32-bit fingerprints, as claim walks tables.
+    struct fingerprint_slots {
+        std::uint32_t* slots;
+        std::size_t n;
+        using cursor = std::size_t;
+        std::uint64_t load(cursor i) const noexcept {
+            return std::atomic_ref<std::uint32_t>(slots[i]).load(std::memory_order_relaxed);
+        }
+        bool try_claim(cursor i, std::uint64_t value) const noexcept {
+            std::uint32_t expected = 0;
+            return std::atomic_ref<std::uint32_t>(slots[i]).compare_exchange_strong(
+                expected, static_cast<std::uint32_t>(value), std::memory_order_relaxed);
+        }
+        void next(cursor& i) const noexcept { i = i + 1 == n ? 0 : i + 1; }
+    };
     // Hash compaction: the fingerprint is the hash's low 32 bits (never 0); the home slot
     // comes from its high 32 bits, so states on one probe path share a fingerprint only by
     // chance (2^-32 per comparison, counted for the report's bound).
     outcome insert_fingerprint(const key& k, std::uint64_t h, unsigned w, id_type& id) {
         const std::uint32_t fp = static_cast<std::uint32_t>(h) == 0 ? 1u : static_cast<std::uint32_t>(h);
         std::uint64_t compared = 0;
-        const outcome r = claim(slots_, fp, home_of(h), k, w, id, compared);
+        const outcome r = claim(fingerprint_slots{slots_, capacity_}, home_of(h), fp, k, w, id, compared);
         if (r == outcome::added) ids_[w].compared += compared;
         return r;
     }
@@ -800,7 +807,7 @@ private:
             return outcome::added;
         }
         std::uint64_t passed = 0;
-        return claim(keys_table_, h, home_of(h), k, w, id, passed);
+        return claim(keys_table_, keys_table_.home(h), h, k, w, id, passed);
     }
     // Growing the key index: moves the old table's slots into the new one. The home slot is
     // monotone in the hash (home_of), so the old table read in order is written in order, and
@@ -813,24 +820,15 @@ private:
     // and fast (about 10 ms for 2.7 million slots), so sharing it would save little time.
     void rehash_keys(unsigned part) {
         if (part != 0) return;
-        constexpr std::size_t step = (std::size_t{2} << 20) / sizeof(std::uint64_t);
-        const std::size_t bytes = old_capacity_ * sizeof(std::uint64_t);
-        for (std::size_t lo = 0; lo < old_capacity_; lo += step) {
-            const std::size_t hi = std::min(old_capacity_, lo + step);
-            for (std::size_t i = lo; i < hi; ++i)
-                if (const std::uint64_t h = old_keys_[i]) place_key(h);
-            big_discard(old_keys_, bytes, 0, hi * sizeof(std::uint64_t));
-        }
-        big_free(old_keys_, bytes);
-        old_keys_ = nullptr;
-        old_capacity_ = 0;
+        old_keys_.drain([&](std::uint64_t h) { place_key(h); });
+        old_keys_ = key_table{};
     }
     // (Plain stores: one worker rehashes while the others are parked, and the rendezvous's
     // lock publishes the table to them.)
     void place_key(std::uint64_t h) noexcept {
-        std::size_t i = home_of(h);
-        while (keys_table_[i] != 0) i = next_slot(i);
-        keys_table_[i] = h;
+        auto c = keys_table_.home(h);
+        while (keys_table_.load(c) != 0) keys_table_.next(c);
+        keys_table_.put(c, h);
     }
 
     // Undoes the last take_id of worker w (its id was not used).
@@ -881,12 +879,11 @@ private:
     std::vector<id_type> levels_;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> growth_holes_;
     bool compact_ = false;
-    // The key index: the table of hashes (capacity_ slots), the old one while growing, and
-    // the flag for the key whose hash is 0.
+    // The key index: the table of hashes (capacity_ slots of key_width_ bytes), the old one
+    // while growing, and the flag for the key whose hash is 0.
     bool keys_ = false;
-    std::uint64_t* keys_table_ = nullptr;
-    std::uint64_t* old_keys_ = nullptr;
-    std::size_t old_capacity_ = 0;
+    unsigned key_width_ = 8;
+    key_table keys_table_, old_keys_;
     std::atomic<bool> zero_key_{false};
     std::uint64_t table_cap_ = 0;  // hash compaction: at most 90% of the fixed table
     // Bitstate: the bit array (2^bit_log2_ bits in bit_words_ words), k = bit_hashes_, and the

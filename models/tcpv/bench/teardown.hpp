@@ -217,7 +217,7 @@ struct teardown {
         // Segment bytes are below 32, so a pair of them is a 10-bit index (pair_terms_). The
         // bytes are read one at a time: next() has just written them so, and one wider load
         // would wait for those stores to land (a failed store-to-load forward).
-        std::uint64_t rank(const channel& c) const {
+        [[gnu::always_inline]] std::uint64_t rank(const channel& c) const {
             static_assert(max_cap == 6 && seg(R, 5) < 32, "rank reads three pairs of 5-bit segment bytes");
             const std::uint64_t r = std::uint64_t{pair_terms_[0][(c[0] | c[1] << 5) & 1023]} + pair_terms_[1][(c[2] | c[3] << 5) & 1023] +
                                     pair_terms_[2][(c[4] | c[5] << 5) & 1023];
