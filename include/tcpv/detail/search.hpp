@@ -368,12 +368,13 @@ private:
     // key, so a hash equal to a cached one is the same state), direct-mapped on the hash's low
     // bits; 0 marks an empty entry (the state whose hash is 0 is never cached). Every cached
     // state is in the index or in the worker's batches on its way there, so a hit is a state
-    // seen before, with no lookup in the shared index. In the benchmark's medium set 71% of
-    // the lookups hit with 2^16 entries (512 KiB, half an L2 cache of this machine's cores);
-    // 2^14 entries hit 61% and were 2% slower, 2^18 hit 80% but miss the L2 cache.
+    // seen before, with no lookup in the shared index. On the benchmark's medium set 66% of
+    // the lookups hit with 2^15 entries (256 KiB, a quarter of an L2 cache of this machine's
+    // cores). 2^16 entries hit 71% and one thread ran 1 to 3% faster, but two threads 4%
+    // slower; 2^14 hit 61%; 2^18 hit 80% but spill out of the L2 cache.
     class recently_seen {
     public:
-        static constexpr std::size_t entries = std::size_t{1} << 16;
+        static constexpr std::size_t entries = std::size_t{1} << 15;
         recently_seen() : hashes_(static_cast<std::uint64_t*>(big_alloc(entries * sizeof(std::uint64_t)))) {}
         ~recently_seen() { big_free(hashes_, entries * sizeof(std::uint64_t)); }
         recently_seen(recently_seen&& o) noexcept : hashes_(std::exchange(o.hashes_, nullptr)) {}
