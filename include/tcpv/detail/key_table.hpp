@@ -32,18 +32,20 @@
 
 namespace tcpv::detail {
 
-/// A bijection of the words of `bits` bits (33 to 64; the high bits of x must be 0), mixing
-/// well: xor-shifts and odd multipliers modulo 2^bits, each invertible. At 64 bits it is the
-/// MurmurHash3 finalizer.
-inline constexpr std::uint64_t mix_bijective_bits(std::uint64_t x, unsigned bits) noexcept {
-    const std::uint64_t mask = bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
-    const unsigned shift = bits / 2 + 1;
+// mix_bijective_bits with its shift and mask worked out (key_table keeps them per table).
+inline constexpr std::uint64_t mix_bijective_masked(std::uint64_t x, unsigned shift, std::uint64_t mask) noexcept {
     x ^= x >> shift;
     x = (x * 0xff51afd7ed558ccdULL) & mask;
     x ^= x >> shift;
     x = (x * 0xc4ceb9fe1a85ec53ULL) & mask;
     x ^= x >> shift;
     return x;
+}
+/// A bijection of the words of `bits` bits (33 to 64; the high bits of x must be 0), mixing
+/// well: xor-shifts and odd multipliers modulo 2^bits, each invertible. At 64 bits it is the
+/// MurmurHash3 finalizer.
+inline constexpr std::uint64_t mix_bijective_bits(std::uint64_t x, unsigned bits) noexcept {
+    return mix_bijective_masked(x, bits / 2 + 1, bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1);
 }
 
 class key_table {
@@ -81,16 +83,10 @@ public:
     [[nodiscard]] unsigned width() const noexcept { return width_; }
     /// The slot value of a key of at most width * 8 bits: mix_bijective_bits at this width.
     [[nodiscard, gnu::always_inline]] std::uint64_t hash(std::uint64_t key) const noexcept {
-        key ^= key >> hash_shift_;
-        key = (key * 0xff51afd7ed558ccdULL) & mask_;
-        key ^= key >> hash_shift_;
-        key = (key * 0xc4ceb9fe1a85ec53ULL) & mask_;
-        key ^= key >> hash_shift_;
-        return key;
+        return mix_bijective_masked(key, hash_shift_, mask_);
     }
     [[nodiscard]] std::size_t slots() const noexcept { return lines_ * per_line_; }
     [[nodiscard]] std::size_t bytes() const noexcept { return lines_ * 64; }
-    [[nodiscard]] bool empty() const noexcept { return base_ == nullptr; }
 
     /// A position on a probe path.
     struct cursor {

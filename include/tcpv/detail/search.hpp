@@ -34,7 +34,6 @@
 #include <string>
 #include <stdexcept>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "../property.hpp"
@@ -375,12 +374,6 @@ private:
     class recently_seen {
     public:
         static constexpr std::size_t entries = std::size_t{1} << 15;
-        recently_seen() : hashes_(static_cast<std::uint64_t*>(big_alloc(entries * sizeof(std::uint64_t)))) {}
-        ~recently_seen() { big_free(hashes_, entries * sizeof(std::uint64_t)); }
-        recently_seen(recently_seen&& o) noexcept : hashes_(std::exchange(o.hashes_, nullptr)) {}
-        recently_seen(const recently_seen&) = delete;
-        recently_seen& operator=(const recently_seen&) = delete;
-        recently_seen& operator=(recently_seen&&) = delete;
         /// Whether `h` was met lately; if not, it is remembered from now on.
         bool met(std::uint64_t h) noexcept {
             std::uint64_t& e = hashes_[h & (entries - 1)];
@@ -390,7 +383,7 @@ private:
         }
 
     private:
-        std::uint64_t* hashes_;
+        std::unique_ptr<std::uint64_t[]> hashes_ = std::make_unique<std::uint64_t[]>(entries);  // zeroed
     };
 
     // Safety properties decided on a state when it is first stored (at `depth`).

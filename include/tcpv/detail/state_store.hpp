@@ -326,7 +326,7 @@ public:
     /// 2^bitstate_bits bits, `bitstate_hashes` of them set per state (bitstate_insert).
     ///
     /// With `key_index` (and neither of the two, and a model whose packing fits 64 bits:
-    /// `can_index_keys`) the index holds the keys themselves (insert_key); otherwise the flag
+    /// `can_index_keys`) the index holds the keys themselves (insert); otherwise the flag
     /// is ignored.
     state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0,
                 unsigned bitstate_bits = 0, unsigned bitstate_hashes = 3, bool key_index = false)
@@ -527,7 +527,7 @@ public:
 
 private:
     [[gnu::noinline]] outcome insert_elsewhere(const key& k, std::uint64_t h, unsigned w, id_type& id) {
-        if (keys_) return insert_key(k, h, w, id);
+        if (keys_) return insert_zero_key(k, w, id);  // (insert handles every other hash)
         if (bitstate_) return bitstate_insert(k, h, w, id);
         if (compact_) return insert_fingerprint(k, h, w, id);
         const std::uint32_t t = tag_of(h);
@@ -792,22 +792,18 @@ private:
         arena_.put(id, k);
         return outcome::added;
     }
-    // The key index: a slot holds hash(key), a bijection of the key, so equal hashes are equal
-    // keys and no record is read; 0 marks an empty slot, and the one key whose hash is 0 has a
-    // flag of its own.
-    outcome insert_key(const key& k, std::uint64_t h, unsigned w, id_type& id) {
-        if (h == 0) [[unlikely]] {
-            if (zero_key_.load(std::memory_order_acquire)) return outcome::existing;
-            if (!take_id(w, id)) return outcome::full;
-            if (zero_key_.exchange(true, std::memory_order_acq_rel)) {
-                give_back_id(w);
-                return outcome::existing;
-            }
-            arena_.put(id, k);
-            return outcome::added;
+    // The key index (insert): a slot holds hash(key), a bijection of the key, so equal hashes
+    // are equal keys and no record is read; 0 marks an empty slot, so the one key whose hash is
+    // 0 has a flag of its own, here.
+    outcome insert_zero_key(const key& k, unsigned w, id_type& id) {
+        if (zero_key_.load(std::memory_order_acquire)) return outcome::existing;
+        if (!take_id(w, id)) return outcome::full;
+        if (zero_key_.exchange(true, std::memory_order_acq_rel)) {
+            give_back_id(w);
+            return outcome::existing;
         }
-        std::uint64_t passed = 0;
-        return claim(keys_table_, keys_table_.home(h), h, k, w, id, passed);
+        arena_.put(id, k);
+        return outcome::added;
     }
     // Growing the key index: moves the old table's slots into the new one. The home slot is
     // monotone in the hash (home_of), so the old table read in order is written in order, and

@@ -17,7 +17,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 #include <iterator>
 #include <ostream>
 #include <stdexcept>
