@@ -28,6 +28,20 @@
 /// (byte_hashable states) or as objects. pack runs once per transition and unpack once per
 /// expanded state, so both are worth making cheap (tables rather than divisions).
 ///
+/// A packer of at most 64 bits may also generate successors on the packed state itself:
+///
+/// ```cpp
+/// template <class Emit>  // emit(const action&, std::uint64_t successor)
+/// void next_packed(std::uint64_t packed, Emit&& emit) const;
+/// ```
+///
+/// `packed` is the word that pack writes (its first field in the low bits). It must emit
+/// exactly what `next` emits, packed, in the same order; the checker then expands a state
+/// without unpacking it and stores successors without packing them, and unpacks only the new
+/// states it checks properties on (`packed_successors`). next stays the definition: traces,
+/// depth-first search and the other tools use it, and the checker compares the two on the
+/// first states it expands and stops with the first difference.
+///
 /// Helpers: `bits_for(n)` (the width of a field with n values) and `multiset_codec` (the rank
 /// of a multiset, e.g. a channel whose segments may be reordered, in the fewest bits).
 
@@ -123,6 +137,12 @@ concept packable = requires(const M& m) { m.make_packer(); } &&
                        p.pack(s, w);
                        { p.unpack(r) } -> std::same_as<typename M::state>;
                    };
+
+/// A packable model whose packer generates successors on packed states (see the file comment).
+template <class M>
+concept packed_successors =
+    packable<M> && (packer_of<M>::max_packed_bits <= 64) &&
+    requires(const packer_of<M>& p, std::uint64_t word) { p.next_packed(word, [](const typename M::action&, std::uint64_t) {}); };
 
 namespace detail {
 // Binomial coefficients C(n, k) for n < 96, k <= 16 (the largest, C(95, 16), is below 2^57).

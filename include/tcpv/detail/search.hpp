@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +35,7 @@
 #include <string>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../property.hpp"
@@ -360,7 +362,14 @@ private:
         state s;
         const state& st() const noexcept { return s; }
     };
-    using pending = std::conditional_t<key_is_state, pending_raw, pending_packed>;
+    // A model that generates successors on packed states (packed_successors): its pending
+    // successors are keys only; a new one is unpacked for the properties.
+    static constexpr bool packed_next = packed_successors<M>;
+    struct pending_key {
+        key k;
+        std::uint64_t h;
+    };
+    using pending = std::conditional_t<packed_next, pending_key, std::conditional_t<key_is_state, pending_raw, pending_packed>>;
     static constexpr std::size_t batch_size = 32;
 
     // A worker's cache of states it met lately, by their key index hash (a bijection of the
@@ -435,6 +444,34 @@ private:
     }
 
     // A packed encoding must be exact: the first stored states are unpacked and compared.
+    // next_packed must be next, packed (packing.hpp): on the first parents the checker expands,
+    // both are run and compared, action by action and successor by successor.
+    void verify_packed_next(const key& parent) {
+        if constexpr (packed_next) {
+            if (packed_verified_.load(std::memory_order_relaxed) >= 4096) return;
+            packed_verified_.fetch_add(1, std::memory_order_relaxed);
+            const auto& codec = out_.store->codec_of();
+            const state s = codec.decode(parent);
+            std::vector<std::pair<action, key>> want, got;
+            m_.next(s, [&](const action& a, const state& t) { want.emplace_back(a, codec.encode(t)); });
+            codec.packing().next_packed(parent[0], [&](const action& a, std::uint64_t w) { got.emplace_back(a, key{w}); });
+            auto text = [&](const std::vector<std::pair<action, key>>& v, std::size_t i) {
+                if (i >= v.size()) return std::string("nothing");
+                return to_text(m_, v[i].first) + " -> " + to_text(m_, codec.decode(v[i].second));
+            };
+            for (std::size_t i = 0; i < std::max(want.size(), got.size()); ++i) {
+                bool same = i < want.size() && i < got.size() && codec.same(want[i].second, got[i].second);
+                if constexpr (std::equality_comparable<action>) same = same && want[i].first == got[i].first;
+                if (!same)
+                    throw packing_error("tcpv: next_packed disagrees with next in the state " + to_text(m_, s) +
+                                        ": successor " + std::to_string(i + 1) + " is " + text(got, i) +
+                                        ", but next gives " + text(want, i));
+            }
+        } else {
+            (void)parent;
+        }
+    }
+
     void verify_codec(const state& s, const key& k) {
         if constexpr (!key_is_state) {
             if (verified_.load(std::memory_order_relaxed) >= 4096) return;
@@ -541,8 +578,12 @@ private:
                 id_type id = no_id;
                 const auto r = store.insert(p.k, p.h, w, id);
                 if (r == store_t::outcome::added) {
-                    if constexpr (!key_is_state) verify_codec(p.st(), p.k);
-                    if (check_states) check_state(id, p.st(), depth + 1);
+                    if constexpr (packed_next) {
+                        if (check_states) check_state(id, codec.decode(p.k), depth + 1);
+                    } else {
+                        if constexpr (!key_is_state) verify_codec(p.st(), p.k);
+                        if (check_states) check_state(id, p.st(), depth + 1);
+                    }
                 } else if (r == store_t::outcome::full) {
                     full_ = true;
                 }
@@ -573,22 +614,40 @@ private:
                 if (first >= hi) break;
                 const std::uint64_t last = std::min(hi, first + per);
                 for (std::uint64_t id = first; id < last; ++id) {
-                    const state s = store[static_cast<id_type>(id)];
                     std::uint64_t emitted = 0;
                     previous = nullptr;
-                    m_.next(s, [&](const action&, const state& t) {
-                        ++emitted;
-                        pending& p = *fill;
-                        p.k = codec.encode(t);
-                        if (previous && store_t::codec::same(p.k, previous->k)) return;
+                    // A successor whose key is in p.k (the next free entry of the head batch):
+                    // kept unless it is the one kept last or was met lately.
+                    auto keep = [&](pending& p) {
+                        if (previous && store_t::codec::same(p.k, previous->k)) return false;
                         p.h = store.hash(p.k);
-                        if (seen && seen->met(p.h)) return;
+                        if (seen && seen->met(p.h)) return false;
                         previous = &p;
-                        if constexpr (!key_is_state) p.s = t;
-                        if (++fill == ring[head] + batch_size) advance();
-                    });
+                        return true;
+                    };
+                    if constexpr (packed_next) {
+                        const key parent = store.key_of(static_cast<id_type>(id));
+                        verify_packed_next(parent);
+                        codec.packing().next_packed(parent[0], [&](const action&, std::uint64_t word) {
+                            ++emitted;
+                            pending& p = *fill;
+                            p.k = key{word};
+                            if (keep(p) && ++fill == ring[head] + batch_size) advance();
+                        });
+                        if (emitted == 0) check_deadlock(static_cast<id_type>(id), codec.decode(parent), depth);
+                    } else {
+                        const state s = store[static_cast<id_type>(id)];
+                        m_.next(s, [&](const action&, const state& t) {
+                            ++emitted;
+                            pending& p = *fill;
+                            p.k = codec.encode(t);
+                            if (!keep(p)) return;
+                            if constexpr (!key_is_state) p.s = t;
+                            if (++fill == ring[head] + batch_size) advance();
+                        });
+                        if (emitted == 0) check_deadlock(static_cast<id_type>(id), s, depth);
+                    }
                     transitions += emitted;
-                    if (emitted == 0) check_deadlock(static_cast<id_type>(id), s, depth);
                 }
                 drain();
                 if (w == 0) states_seen_.store(store.size(), std::memory_order_relaxed);
@@ -660,7 +719,7 @@ private:
     std::vector<std::size_t> state_props_, deadlock_props_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> hit_depth_;
     std::unique_ptr<std::atomic<id_type>[]> hit_id_;
-    std::atomic<std::uint64_t> verified_{0};
+    std::atomic<std::uint64_t> verified_{0}, packed_verified_{0};
     std::atomic<bool> full_{false};
     std::mutex error_mutex_;
     std::exception_ptr error_;

@@ -96,6 +96,7 @@ struct packed_codec {
         }
     }
     std::size_t record_bytes = 1;
+    [[nodiscard]] const packer& packing() const noexcept { return p_; }
 
     [[gnu::always_inline]] key encode(const state& s) const {
         key k{};
@@ -442,6 +443,13 @@ public:
                                    " only the newest levels' states are kept (state " +
                                    std::to_string(id) + " is gone)");
         return state(codec_.decode(arena_.get(id)));
+    }
+
+    /// The stored key of state `id` (as operator[], without decoding it).
+    [[nodiscard]] key key_of(id_type id) const {
+        if (!arena_.kept(id)) [[unlikely]]
+            (void)(*this)[id];  // throws
+        return arena_.get(id);
     }
 
     /// The id of a stored state, if it is stored (not during a parallel level).

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -83,14 +84,9 @@ struct teardown {
 
     void next(const state& s, auto&& emit) const {
         for (std::uint8_t i = 0; i < 2; ++i) {  // 1. close(i)
-            const auto st = s.ep[i].st;
-            if (st != ESTABLISHED && st != CLOSE_WAIT) continue;
+            if (!can_close(s.ep[i])) continue;
             state t = s;
-            endpoint& e = t.ep[i];
-            e.st = st == ESTABLISHED ? FIN_WAIT_1 : LAST_ACK;
-            e.timer = static_cast<std::uint8_t>(rto);
-            e.retx = 0;
-            send(t.ch[i], st == ESTABLISHED ? F : FA);
+            send(t.ch[i], close(t.ep[i]));
             emit(action{op::close, i, 0}, t);
         }
         for (std::uint8_t i = 0; i < 2; ++i) {  // 2. lose and 3. deliver, per distinct segment
@@ -100,14 +96,112 @@ struct teardown {
                 state t = s;
                 remove(t.ch[i], k);
                 emit(action{op::lose, i, c[k]}, t);
-                receive(t, 1 - i, kind_of(c[k]));
+                send(t.ch[1 - i], receive(t.ep[1 - i], kind_of(c[k])));
                 emit(action{op::deliver, i, c[k]}, t);
             }
         }
         state t = s;  // 4. tick
         for (auto& c : t.ch) age(c);
-        for (int i = 0; i < 2; ++i) expire(t, i);
+        for (int i = 0; i < 2; ++i) send(t.ch[i], expire(t.ep[i]));
         emit(action{op::tick, 0, 0}, t);
+    }
+
+    // ---- the rules, one endpoint or one channel at a time (next and the packer's tables) ----
+    /// What an endpoint sends in reaction to an event: a segment kind, or nothing.
+    static constexpr int nothing = -1;
+
+    static constexpr bool can_close(const endpoint& e) { return e.st == ESTABLISHED || e.st == CLOSE_WAIT; }
+    /// close(i) on an endpoint that can_close: the FIN it sends.
+    int close(endpoint& e) const {
+        const bool established = e.st == ESTABLISHED;
+        e.st = established ? FIN_WAIT_1 : LAST_ACK;
+        e.timer = static_cast<std::uint8_t>(rto);
+        e.retx = 0;
+        return established ? F : FA;
+    }
+    /// A segment of `kind` delivered to the endpoint: what it answers.
+    int receive(endpoint& e, int kind) const {
+        if (e.st == CLOSED) return kind != R ? R : nothing;
+        if (kind == R) {
+            if (e.st != TIME_WAIT) e.err = RST;
+            become(e, CLOSED);
+            return nothing;
+        }
+        if (kind == A) {
+            if (e.st == FIN_WAIT_1) become(e, FIN_WAIT_2);
+            else if (e.st == CLOSING) enter_time_wait(e);
+            else if (e.st == LAST_ACK) become(e, CLOSED);
+            return nothing;
+        }
+        // A FIN (F or FA).
+        switch (e.st) {
+            case ESTABLISHED: become(e, CLOSE_WAIT); break;
+            case FIN_WAIT_1:
+                if (kind == FA) enter_time_wait(e);
+                else e.st = CLOSING;  // timer kept
+                break;
+            case FIN_WAIT_2: enter_time_wait(e); break;
+            case CLOSING:
+                if (kind == FA) enter_time_wait(e);
+                break;
+            case TIME_WAIT: enter_time_wait(e); break;
+            case LAST_ACK:
+                if (kind == FA) {
+                    become(e, CLOSED);
+                    return nothing;  // no answer
+                }
+                break;
+            default: break;  // CLOSE_WAIT: no change
+        }
+        return A;
+    }
+    /// Step b of a tick for one endpoint: its timer runs down; what it sends when it expires.
+    int expire(endpoint& e) const {
+        if (e.timer == 0 || --e.timer != 0) return nothing;
+        if (e.st == TIME_WAIT) {
+            become(e, CLOSED);
+            return nothing;
+        }
+        if (e.retx < maxretx) {
+            const int fin = e.st == FIN_WAIT_1 ? F : FA;
+            e.timer = static_cast<std::uint8_t>(rto);
+            ++e.retx;
+            return fin;
+        }
+        e.err = GIVEUP;
+        become(e, CLOSED);
+        return nothing;
+    }
+    /// "send k": add (k, age 0) if the channel holds fewer than cap segments, else drop it.
+    void send(channel& c, int kind) const {
+        if (kind == nothing) return;
+        int n = 0;
+        while (n < max_cap && c[n] != 0) ++n;
+        if (n >= cap) return;
+        std::uint8_t v = seg(kind, 0);
+        int k = n;  // insertion into descending order
+        while (k > 0 && c[k - 1] < v) {
+            c[k] = c[k - 1];
+            --k;
+        }
+        c[k] = v;
+    }
+    /// Removes the segment at position k; the ones after it move down. Byte by byte, without a
+    /// branch on k: the bytes were just written one at a time, and a wider load of them would
+    /// wait for those stores to land (a failed store-to-load forward).
+    static void remove(channel& c, int k) {
+        for (int j = 0; j + 1 < max_cap; ++j) c[j] = j < k ? c[j] : c[j + 1];
+        c[max_cap - 1] = 0;
+    }
+    /// Step a of a tick for one channel: every segment ages; those older than msl disappear.
+    /// Aging keeps the descending order within a kind, and kinds are in the high bits, so the
+    /// order survives.
+    void age(channel& c) const {
+        channel out{};
+        int n = 0;
+        for (int k = 0; k < max_cap && c[k] != 0; ++k)
+            if (age_of(c[k]) + 1 <= msl) out[n++] = static_cast<std::uint8_t>(c[k] + 1);
+        c = out;
     }
 
     // ---- packed encoding (tcpv/packing.hpp) ----
@@ -123,7 +217,7 @@ struct teardown {
         static constexpr std::size_t max_packed_bits = 64;
 
         explicit packer(const teardown& m)
-            : cap_(m.cap), timers_(std::max(m.rto, m.tw) + 1), retries_(m.maxretx + 1),
+            : cap_(m.cap), msl_(m.msl), timers_(std::max(m.rto, m.tw) + 1), retries_(m.maxretx + 1),
               symbols_(4 * (m.msl + 1) + 1) {
             m.validate();
             codes_ = 8ull * static_cast<std::uint64_t>(timers_ * retries_) * 3;
@@ -166,8 +260,87 @@ struct teardown {
                         pair_terms_[p][a | b << 5] = b > a ? too_big : std::min(too_big, term[2 * p][a] + term[2 * p + 1][b]);
             for (int kind = F; kind <= R; ++kind)
                 for (int age = 0; age <= m.msl; ++age) byte_of_[symbol(kind, age, m.msl)] = seg(kind, age);
+            // next_packed's endpoint tables: the new code, and 1 + the kind sent (0: nothing)
+            // in the bits from 16 on.
+            close_.assign(codes_, cannot_close);
+            receive_.assign(4 * codes_, 0);
+            expire_.assign(codes_, 0);
+            auto move = [&](const endpoint& to, int sent) { return std::uint32_t(code(to)) | std::uint32_t(sent + 1) << 16; };
+            for (std::uint64_t c = 0; c < codes_; ++c) {
+                const endpoint from = endpoints_[c];
+                if (can_close(from)) {
+                    endpoint to = from;
+                    const int sent = m.close(to);
+                    close_[c] = move(to, sent);
+                }
+                for (int kind = F; kind <= R; ++kind) {
+                    endpoint to = from;
+                    const int sent = m.receive(to, kind);
+                    receive_[static_cast<std::size_t>(kind) * codes_ + c] = move(to, sent);
+                }
+                endpoint to = from;
+                const int sent = m.expire(to);
+                expire_[c] = move(to, sent);
+            }
         }
         std::size_t packed_bits() const { return 2 * (ep_bits_ + ch_bits_); }
+
+        /// The successors of the state packed as `word`, packed, in the order next() emits them
+        /// (tcpv/packing.hpp, `packed_successors`). The rules are next()'s own: the endpoint
+        /// reactions are tables made from close, receive and expire for every endpoint code, and
+        /// a channel's moves (its ranks after losing each distinct segment, after aging, after a
+        /// send of each kind) are computed from remove, age and send when first needed, and kept
+        /// in a per-thread direct-mapped table by rank (channel_moves).
+        template <class Emit>
+        [[gnu::always_inline]] void next_packed(std::uint64_t word, Emit&& emit) const {
+            const std::uint64_t ch_mask = (std::uint64_t{1} << ch_bits_) - 1, ep_mask = (std::uint64_t{1} << ep_bits_) - 1;
+            const std::uint64_t r[2] = {(word >> ch_bits_) & ch_mask, word & ch_mask};
+            const std::uint64_t e[2] = {word >> (2 * ch_bits_ + ep_bits_), (word >> 2 * ch_bits_) & ep_mask};
+            const auto compose = [&](std::uint64_t e0, std::uint64_t e1, std::uint64_t r0, std::uint64_t r1) {
+                return ((e0 << ep_bits_ | e1) << ch_bits_ | r0) << ch_bits_ | r1;
+            };
+            channel_moves_cache& cache = moves_cache();
+            // The two channels' entries; if both ranks want the same entry, the second is
+            // worked out beside the table.
+            channel_moves spare;
+            const channel_moves* m[2];
+            m[0] = &moves_of(cache, r[0]);
+            if (((r[0] ^ r[1]) & (moves_entries - 1)) == 0 && r[0] != r[1]) {
+                fill_moves(spare, r[1]);
+                m[1] = &spare;
+            } else {
+                m[1] = &moves_of(cache, r[1]);
+            }
+            for (std::uint8_t i = 0; i < 2; ++i) {  // 1. close(i)
+                const std::uint32_t mv = close_[e[i]];
+                if (mv == cannot_close) continue;
+                const std::uint64_t ne = mv & 0xffff, nr = m[i]->sent[(mv >> 16) - 1];
+                emit(action{op::close, i, 0}, i == 0 ? compose(ne, e[1], nr, r[1]) : compose(e[0], ne, r[0], nr));
+            }
+            for (std::uint8_t i = 0; i < 2; ++i) {  // 2. lose and 3. deliver, per distinct segment
+                const channel_moves& mi = *m[i];
+                const int j = 1 - i;
+                for (int d = 0; d < mi.distinct; ++d) {
+                    const std::uint8_t sg = mi.segment[d];
+                    const std::uint64_t nr = mi.removed[d];
+                    emit(action{op::lose, i, sg}, i == 0 ? compose(e[0], e[1], nr, r[1]) : compose(e[0], e[1], r[0], nr));
+                    const std::uint32_t mv = receive_[static_cast<std::size_t>(kind_of(sg)) * codes_ + e[j]];
+                    const std::uint64_t ne = mv & 0xffff, nrj = (mv >> 16) != 0 ? m[j]->sent[(mv >> 16) - 1] : r[j];
+                    emit(action{op::deliver, i, sg}, i == 0 ? compose(e[0], ne, nr, nrj) : compose(ne, e[1], nrj, nr));
+                }
+            }
+            // 4. tick: both channels age, then each endpoint's timer runs (a FIN it resends goes
+            // into its aged channel).
+            std::uint64_t ne[2], nr[2];
+            for (int i = 0; i < 2; ++i) {
+                const std::uint32_t mv = expire_[e[i]];
+                ne[i] = mv & 0xffff;
+                nr[i] = m[i]->aged;
+            }
+            for (int i = 0; i < 2; ++i)
+                if (const std::uint32_t fin = expire_[e[i]] >> 16; fin != 0) nr[i] = moves_of(cache, nr[i]).sent[fin - 1];
+            emit(action{op::tick, 0, 0}, compose(ne[0], ne[1], nr[0], nr[1]));
+        }
 
         [[gnu::always_inline]] void pack(const state& s, bit_writer& w) const {
             const std::uint64_t endpoints = code(s.ep[0]) << ep_bits_ | code(s.ep[1]);
@@ -248,6 +421,60 @@ struct teardown {
             }
         }
 
+        // One channel's moves for next_packed: the ranks it goes to. 64 bytes, one cache line.
+        struct alignas(64) channel_moves {
+            std::uint32_t tag = 0;                // rank + 1; 0: an empty entry
+            std::uint32_t aged = 0;               // after a tick's aging
+            std::uint32_t sent[4] = {};           // after sending F, FA, A, R (the same rank when full)
+            std::uint32_t removed[max_cap] = {};  // after losing its d-th distinct segment
+            std::uint8_t segment[max_cap] = {};   // its d-th distinct segment
+            std::uint8_t distinct = 0;            // how many distinct segments it holds
+        };
+        // 2^12 entries, 256 KiB a thread: on the medium set, 97% of the lookups hit.
+        static constexpr std::size_t moves_entries = std::size_t{1} << 12;
+        struct channel_moves_cache {
+            std::uint64_t packer = 0;
+            std::unique_ptr<channel_moves[]> entries;
+        };
+        channel_moves_cache& moves_cache() const {
+            static thread_local channel_moves_cache cache;
+            if (cache.packer != id_) [[unlikely]] {
+                if (!cache.entries) cache.entries = std::make_unique<channel_moves[]>(moves_entries);
+                std::fill_n(cache.entries.get(), moves_entries, channel_moves{});
+                cache.packer = id_;
+            }
+            return cache;
+        }
+        [[gnu::always_inline]] const channel_moves& moves_of(channel_moves_cache& cache, std::uint64_t rank) const {
+            channel_moves& e = cache.entries[rank & (moves_entries - 1)];
+            if (e.tag != rank + 1) [[unlikely]]
+                fill_moves(e, rank);
+            return e;
+        }
+        [[gnu::noinline]] void fill_moves(channel_moves& e, std::uint64_t rank) const {
+            const teardown m{cap_, msl_, 1, 0, 0};  // send and age read only cap and msl
+            channel c{};
+            unrank(rank, c);
+            e = channel_moves{};
+            e.tag = static_cast<std::uint32_t>(rank + 1);
+            channel t = c;
+            m.age(t);
+            e.aged = static_cast<std::uint32_t>(this->rank(t));
+            for (int kind = F; kind <= R; ++kind) {
+                t = c;
+                m.send(t, kind);
+                e.sent[kind] = static_cast<std::uint32_t>(this->rank(t));
+            }
+            for (int k = 0; k < max_cap && c[k] != 0; ++k) {
+                if (k > 0 && c[k] == c[k - 1]) continue;  // as next(): identical copies are one choice
+                t = c;
+                remove(t, k);
+                e.removed[e.distinct] = static_cast<std::uint32_t>(this->rank(t));
+                e.segment[e.distinct++] = c[k];
+            }
+        }
+        static constexpr std::uint32_t cannot_close = ~std::uint32_t{0};
+
         static constexpr std::size_t decoded_entries = std::size_t{1} << 13;  // 64 KiB a thread
         // Tells packers apart for unpack's per-thread cache (copies are equal, and share it).
         static std::uint64_t next_id() {
@@ -255,11 +482,14 @@ struct teardown {
             return ids.fetch_add(1, std::memory_order_relaxed) + 1;
         }
         std::uint64_t id_ = next_id();
-        int cap_, timers_, retries_, symbols_;
+        int cap_, msl_, timers_, retries_, symbols_;
         std::uint64_t codes_ = 0, multisets_ = 0;
         unsigned ep_bits_ = 0, ch_bits_ = 0;
         std::uint32_t st_[256], timer_[256], retx_[256], err_[256];
         std::vector<endpoint> endpoints_;                            // code -> endpoint
+        // next_packed: endpoint code -> its move on close (cannot_close if not enabled), on
+        // receiving each kind ([kind * codes_ + code]), on a tick's timer step.
+        std::vector<std::uint32_t> close_, receive_, expire_;
         // [pair of positions][byte | next byte << 5] -> their rank terms (rank).
         alignas(64) std::uint32_t pair_terms_[max_cap / 2][1024];
         // [position][dense symbol] -> rank term, padded to 32 symbols with terms that never fit.
@@ -305,35 +535,6 @@ struct teardown {
     }
 
 private:
-    // "send k": add (k, age 0) if the channel holds fewer than cap segments, else drop it.
-    void send(channel& c, int kind) const {
-        int n = 0;
-        while (n < max_cap && c[n] != 0) ++n;
-        if (n >= cap) return;
-        std::uint8_t v = seg(kind, 0);
-        int k = n;  // insertion into descending order
-        while (k > 0 && c[k - 1] < v) {
-            c[k] = c[k - 1];
-            --k;
-        }
-        c[k] = v;
-    }
-    // Removes the segment at position k; the ones after it move down. Byte by byte, without a
-    // branch on k: the bytes were just written one at a time, and a wider load of them would
-    // wait for those stores to land (a failed store-to-load forward).
-    static void remove(channel& c, int k) {
-        for (int j = 0; j + 1 < max_cap; ++j) c[j] = j < k ? c[j] : c[j + 1];
-        c[max_cap - 1] = 0;
-    }
-    // Ages every segment; those older than msl disappear. Aging keeps the descending order
-    // within a kind, and kinds are in the high bits, so the order survives.
-    void age(channel& c) const {
-        channel out{};
-        int n = 0;
-        for (int k = 0; k < max_cap && c[k] != 0; ++k)
-            if (age_of(c[k]) + 1 <= msl) out[n++] = static_cast<std::uint8_t>(c[k] + 1);
-        c = out;
-    }
     void become(endpoint& e, std::uint8_t st) const {
         e.st = st;
         if (st == CLOSED || st == FIN_WAIT_2 || st == CLOSE_WAIT) e.timer = e.retx = 0;
@@ -345,61 +546,6 @@ private:
             e.st = TIME_WAIT;
             e.timer = static_cast<std::uint8_t>(tw);
             e.retx = 0;
-        }
-    }
-    // Segment of `kind` delivered to endpoint j.
-    void receive(state& t, int j, int kind) const {
-        endpoint& e = t.ep[j];
-        channel& out = t.ch[j];
-        if (e.st == CLOSED) {
-            if (kind != R) send(out, R);
-            return;
-        }
-        if (kind == R) {
-            if (e.st != TIME_WAIT) e.err = RST;
-            become(e, CLOSED);
-            return;
-        }
-        if (kind == A) {
-            if (e.st == FIN_WAIT_1) become(e, FIN_WAIT_2);
-            else if (e.st == CLOSING) enter_time_wait(e);
-            else if (e.st == LAST_ACK) become(e, CLOSED);
-            return;
-        }
-        // A FIN (F or FA).
-        switch (e.st) {
-            case ESTABLISHED: become(e, CLOSE_WAIT); break;
-            case FIN_WAIT_1:
-                if (kind == FA) enter_time_wait(e);
-                else e.st = CLOSING;  // timer kept
-                break;
-            case FIN_WAIT_2: enter_time_wait(e); break;
-            case CLOSING:
-                if (kind == FA) enter_time_wait(e);
-                break;
-            case TIME_WAIT: enter_time_wait(e); break;
-            case LAST_ACK:
-                if (kind == FA) {
-                    become(e, CLOSED);
-                    return;  // no answer
-                }
-                break;
-            default: break;  // CLOSE_WAIT: no change
-        }
-        send(out, A);
-    }
-    void expire(state& t, int i) const {
-        endpoint& e = t.ep[i];
-        if (e.timer == 0 || --e.timer != 0) return;
-        if (e.st == TIME_WAIT) {
-            become(e, CLOSED);
-        } else if (e.retx < maxretx) {
-            send(t.ch[i], e.st == FIN_WAIT_1 ? F : FA);
-            e.timer = static_cast<std::uint8_t>(rto);
-            ++e.retx;
-        } else {
-            e.err = GIVEUP;
-            become(e, CLOSED);
         }
     }
 };
