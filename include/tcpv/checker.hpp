@@ -119,6 +119,11 @@ public:
     }
     /// Stop after storing this many distinct states (0: no limit).
     basic_checker& max_states(std::uint64_t n) { opt_.max_states = n; return *this; }
+    /// Exact storage: make the visited-state index for `n` states at the start (as SPIN's -w
+    /// sizes its hash table for a run) instead of growing it from a few thousand slots. A search
+    /// of known size then never stops to grow its index; past `n` states it grows as usual.
+    /// Ignored by hash compaction and bitstate, whose tables are sized by their own option.
+    basic_checker& expect_states(std::uint64_t n) { opt_.expected_states = n; return *this; }
     /// Stop when the process's resident memory reaches this many bytes (0: no limit).
     basic_checker& max_memory(std::uint64_t bytes) { opt_.max_memory = bytes; return *this; }
     /// Stop after this many seconds of wall time (0: no limit).

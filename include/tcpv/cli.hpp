@@ -5,7 +5,7 @@
 ///
 /// ```
 /// tcpv list
-/// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--max-seconds S]
+/// tcpv check MODEL [--set NAME=VALUE]... [--threads N] [--max-states N] [--expect-states N] [--max-seconds S]
 ///                  [--max-memory MIB] [--dfs] [--keep-states] [--hash-compact W] [--bitstate W [--bitstate-hashes K]] [--json] [--dot FILE] [--pcap FILE]
 ///                  [--msc FILE] [--examples] [--quiet]
 /// tcpv check --all [options]
@@ -60,6 +60,8 @@ check options:
   --set NAME=VALUE    set a model parameter (repeatable; see `tcpv list`)
   --threads N         worker threads for breadth-first search (default 1; 0 = all cores)
   --max-states N      stop after N distinct states (verdict "unknown", exit 3)
+  --expect-states N   make the index for N states at the start, as SPIN's -w sizes its table
+                      (exact storage; it grows past N as usual): no growth on the way to N
   --max-seconds S     stop after S seconds
   --max-memory MIB    stop when resident memory reaches MIB mebibytes
   --dfs               depth-first search (traces are then not shortest)
@@ -94,7 +96,7 @@ sweep options:
   --vary NAME=all     run every allowed value of NAME
                       at most two --vary (the cross product) and at most 1000 runs
   --set NAME=VALUE    fix another parameter (not one that is varied)
-  --threads N, --max-states N, --max-seconds S, --max-memory MIB
+  --threads N, --max-states N, --expect-states N, --max-seconds S, --max-memory MIB
                       as for check; the limits apply to each run
   --json              print one JSON array of the runs' reports (as check --json), nothing else
   --quiet             no progress lines on stderr

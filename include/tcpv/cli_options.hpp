@@ -2,7 +2,7 @@
 /// \file tcpv/cli_options.hpp
 /// What every command of the `tcpv` program (cli.hpp) shares: the exit codes, `usage_error`,
 /// the option parsers (whole numbers, seconds, `NAME=VALUE`, and the search options of check
-/// and sweep: --threads, --max-states, --max-seconds, --max-memory, --quiet, --keep-states,
+/// and sweep: --threads, --max-states, --expect-states, --max-seconds, --max-memory, --quiet, --keep-states,
 /// --hash-compact, --bitstate, --bitstate-hashes),
 /// looking a model up by name, and combining the exit status of several runs. Part of the
 /// program's front end in cli.hpp (whose file comment gives the meaning of each exit status).
@@ -79,6 +79,8 @@ inline bool parse_search_option(const std::vector<std::string_view>& args, std::
         if (run.threads == 0) run.threads = std::max(1u, std::thread::hardware_concurrency());
     } else if (arg == "--max-states") {
         run.max_states = parse_count(arg, option_value(args, i), 1, tcpv::detail::max_stored_states);
+    } else if (arg == "--expect-states") {
+        run.expected_states = parse_count(arg, option_value(args, i), 1, tcpv::detail::max_stored_states);
     } else if (arg == "--max-seconds") {
         run.max_seconds = parse_seconds(arg, option_value(args, i));
     } else if (arg == "--max-memory") {

@@ -58,7 +58,7 @@ inline sweep_args parse_sweep(const std::vector<std::string_view>& args) {
             a.json = true;
         } else if (arg.starts_with("-")) {
             throw usage_error("unknown option '" + std::string(arg) +
-                              "' for sweep; the options are --vary, --set, --threads, --max-states, "
+                              "' for sweep; the options are --vary, --set, --threads, --max-states, --expect-states, "
                               "--max-seconds, --max-memory, --json, --quiet");
         } else if (a.model.empty()) {
             a.model = std::string(arg);

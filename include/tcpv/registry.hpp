@@ -142,6 +142,7 @@ struct run_options {
     search_order order = search_order::bfs;
     unsigned threads = 1;
     std::uint64_t max_states = 0;
+    std::uint64_t expected_states = 0;   ///< > 0: the index is made for this many states (checker.hpp expect_states)
     std::uint64_t max_memory = 0;
     double max_seconds = 0;
     bool progress = false;
@@ -211,7 +212,7 @@ model_entry entry(std::string name, std::string summary, std::vector<parameter> 
         const M m(make(values));
         auto c = checker(m);
         c.max_states(o.max_states).max_memory(o.max_memory).max_seconds(o.max_seconds).progress(o.progress);
-        c.threads(o.threads);
+        c.threads(o.threads).expect_states(o.expected_states);
         if (o.order == search_order::dfs) c.dfs();
         c.hash_compaction(o.hash_compaction);
         c.bitstate(o.bitstate, o.bitstate_hashes);

@@ -6,7 +6,8 @@
 //                       [--repeat N] [--timeout SECONDS] [--spin-depth N] [--smoke]
 //
 // tcpv runs first (`tcpv check teardown ... --json --quiet`, once per thread count): its state
-// count sizes SPIN's hash table. Then the Promela twin of the model (promela_teardown.hpp) is
+// count sizes SPIN's hash table (pan -w), and tcpv's index in a second set of rows ("sized",
+// `--expect-states`): both tools told the size of the run. Then the Promela twin of the model (promela_teardown.hpp) is
 // written into the work directory, `spin -o2 -a` turns it into pan.c, and pan.c is compiled
 // once per SPIN configuration (compile time reported apart from run time) and run.
 // Every tool run is a child process; wall time is measured around fork()..wait4() and peak
@@ -706,6 +707,10 @@ int run(const options& o) {
     // tcpv check's own choice of storage: the key index for this model (its state packs into
     // 56 bits), which keeps only the newest level's states.
     run_tcpv_rows({}, "BFS, key index", "", true);
+    // Told the number of states, as pan's -w below is: the index is made for them at the
+    // start and never grows (--expect-states).
+    const std::string expected = std::to_string(reference->states);
+    run_tcpv_rows({"--expect-states", expected}, "BFS, key index, sized", "-sized", true);
     // Every state kept and numbered (what drawing the state graph needs).
     if (o.keep_states) run_tcpv_rows({"--keep-states"}, "BFS, all states kept", "-keep", true);
 

@@ -92,6 +92,15 @@ TEST_CASE("a search limit gives exit 3 and says which limit") {
     CHECK(contains(r.out, "unknown"));
 }
 
+TEST_CASE("--expect-states sizes the index and changes no figure") {
+    const auto plain = run_tcpv({"check", "teardown", "--quiet"});
+    const auto sized = run_tcpv({"check", "teardown", "--expect-states", "12410", "--quiet"});
+    CHECK(plain.status == 0);
+    CHECK(sized.status == 0);
+    CHECK(contains(sized.out, "12410 states, 70486 transitions"));
+    CHECK(contains(plain.out, "12410 states, 70486 transitions"));
+}
+
 TEST_CASE("the same model gives the same counts and trace for any thread count") {
     const auto one = run_tcpv({"check", "abp", "--set", "seqbits=0", "--json", "--quiet", "--threads", "1"});
     const auto two = run_tcpv({"check", "abp", "--set", "seqbits=0", "--json", "--quiet", "--threads", "2"});
@@ -154,6 +163,8 @@ TEST_CASE("bad input: a message that names the problem, exit 2, no report") {
         {{"check", "mutex", "--threads", "99999999999"}, "--threads 99999999999 is out of range"},
         {{"check", "mutex", "--max-states", "0"}, "--max-states 0 is out of range"},
         {{"check", "mutex", "--max-states", "1e9"}, "--max-states needs a whole number"},
+        {{"check", "mutex", "--expect-states", "0"}, "--expect-states 0 is out of range"},
+        {{"check", "mutex", "--expect-states", "many"}, "--expect-states needs a whole number"},
         {{"check", "mutex", "--max-seconds", "-5"}, "--max-seconds needs a positive number"},
         {{"check", "mutex", "--max-memory", "lots"}, "--max-memory needs a whole number"},
         {{"check", "--all", "--set", "n=3"}, "--set applies to one model"},

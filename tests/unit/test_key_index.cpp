@@ -111,6 +111,33 @@ TEST_CASE("key index: same counts, verdicts and shortest counterexample as keepi
     CHECK(small_keys.stats.transitions == small_kept.stats.transitions);
 }
 
+TEST_CASE("an expected state count makes the index for them at the start; the counts stay the same") {
+    const auto plain = tcpv::checker(larger(6)).keep_explored(false).run();
+    const std::uint64_t n = plain.stats.states;
+    REQUIRE(n > 10000);
+    for (const bool keep : {false, true}) {
+        CAPTURE(keep);
+        // Too few (it grows past them), exactly, and too many.
+        for (const std::uint64_t expected : {n / 10, n, 4 * n}) {
+            CAPTURE(expected);
+            for (const unsigned threads : {1u, 2u}) {
+                const auto r = tcpv::checker(larger(6)).keep_explored(keep).threads(threads).expect_states(expected).run();
+                CHECK(r.stats.key_index == !keep);
+                CHECK(r.stats.states == n);
+                CHECK(r.stats.transitions == plain.stats.transitions);
+                CHECK(r.stats.depth == plain.stats.depth);
+                // Told at least the states there are, the index has room for them at 80%
+                // (slots of 4 bytes, ids; or 5, keys of at most 40 bits, 12 to a cache line).
+                const std::uint64_t slot_bytes = keep ? 4 : 5;
+                if (expected >= n) CHECK(r.stats.stored_bytes >= expected * 5 / 4 * slot_bytes);
+            }
+        }
+    }
+    const auto violated = tcpv::checker(larger(1)).keep_explored(false).expect_states(n).run();
+    CHECK(text_of(violated, "no-reset-after-graceful-close") ==
+          text_of(tcpv::checker(larger(1)).run(), "no-reset-after-graceful-close"));
+}
+
 TEST_CASE("key index: at most 16 bytes a state, the newest level's records included") {
     const auto keys = tcpv::checker(several_chunks()).keep_explored(false).run();
     CHECK(keys.stats.states == 682921);

@@ -104,7 +104,7 @@ TEST_CASE("teardown: next_packed is next, packed, on every reachable state") {
 TEST_CASE("teardown: next_packed is next, packed, on random states at the parameters' limits") {
     // Every field anywhere in its range, reachable or not: each endpoint code's row of the
     // tables and channels far apart in rank. 200,000 states: two channels share an entry of
-    // the per-thread table of channel moves (1 in 4,096) about 50 times.
+    // the per-thread table of channel moves (1 in 8,192) about 25 times.
     for (const td& m : {params(6, 5, 15, 7, 15), params(6, 4, 2, 3, 8), params(3, 5, 1, 0, 0)}) {
         CAPTURE(m.cap);
         CAPTURE(m.msl);

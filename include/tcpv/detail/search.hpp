@@ -60,6 +60,9 @@ struct search_options {
     /// Breadth-first, exact: the index holds the states' keys and only the newest level's
     /// states are kept, where the model packs into 64 bits (state_store.hpp); else ignored.
     bool key_index = false;
+    /// Exact storage: the index is made for this many states at the start (as SPIN's -w); it
+    /// still grows past them. 0: it starts small and grows.
+    std::uint64_t expected_states = 0;
 };
 
 /// Runs `fn(task, worker)` for task in [0, tasks) on `threads` threads (the caller is one).
@@ -303,7 +306,8 @@ public:
             throw std::invalid_argument("tcpv: hash compaction and bitstate are two storage modes: choose one");
         out_.store = std::make_shared<store_t>(m_, out_.stats.threads, cap, opt_.hash_compaction, opt_.bitstate,
                                                opt_.bitstate_hashes,
-                                               opt_.key_index && opt_.order == search_order::bfs);
+                                               opt_.key_index && opt_.order == search_order::bfs,
+                                               opt_.expected_states);
         hit_depth_ = std::make_unique<std::atomic<std::uint64_t>[]>(props_.size());
         hit_id_ = std::make_unique<std::atomic<id_type>[]>(props_.size());
         for (std::size_t i = 0; i < props_.size(); ++i) {

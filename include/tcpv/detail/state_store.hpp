@@ -329,8 +329,13 @@ public:
     /// With `key_index` (and neither of the two, and a model whose packing fits 64 bits:
     /// `can_index_keys`) the index holds the keys themselves (insert); otherwise the flag
     /// is ignored.
+    ///
+    /// Exact storage starts with an index for `expected_states` states (filled to 80% by
+    /// them: no growth on the way there), or for a few thousand when it is 0; either way it
+    /// grows when needed.
     state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0,
-                unsigned bitstate_bits = 0, unsigned bitstate_hashes = 3, bool key_index = false)
+                unsigned bitstate_bits = 0, unsigned bitstate_hashes = 3, bool key_index = false,
+                std::uint64_t expected_states = 0)
         : model_(m), codec_(model_),
           arena_(codec_, compact_bits || bitstate_bits || (key_index && can_index_keys) ? 16 : 20),
           workers_(std::max(1u, workers)), cap_(std::min(max_states, max_stored_states)), compact_(compact_bits > 0),
@@ -338,7 +343,7 @@ public:
           bitstate_(compact_bits == 0 && bitstate_bits > 0) {
         if (keys_) {
             key_width_ = key_table::width_for(codec_.record_bytes * 8);
-            reset_index(4096);
+            reset_index(initial_slots(expected_states));
         } else if (bitstate_) {
             bit_log2_ = bitstate_bits;
             bit_hashes_ = std::max(1u, bitstate_hashes);
@@ -354,7 +359,7 @@ public:
             reset_index(slots);
             grow_at_ = ~std::uint64_t{0};  // a fixed table: the fingerprints cannot be rehashed
         } else {
-            reset_index(4096);
+            reset_index(initial_slots(expected_states));
         }
         levels_.push_back(0);
     }
@@ -650,6 +655,12 @@ public:
     }
 
 private:
+    // Exact storage's first index: room for `expected` states at 80% (growth comes at 85%), at
+    // most as many as the states limit allows.
+    std::uint64_t initial_slots(std::uint64_t expected) const noexcept {
+        const std::uint64_t states = std::min(expected, cap_);
+        return std::max<std::uint64_t>(4096, states / 4 * 5 + 64);
+    }
     // A new, empty index of `n` slots (any n: the home slot is a multiply-shift, not a mask),
     // grown by half when 85% full, so it is 57% to 85% full.
     void reset_index(std::uint64_t n) {
