@@ -450,6 +450,8 @@ public:
         return state(codec_.decode(arena_.get(id)));
     }
 
+    /// Asks for the record of kept state `id` ahead of key_of(id).
+    void prefetch_record_of(id_type id) const noexcept { arena_.prefetch(id); }
     /// The stored key of state `id` (as operator[], without decoding it).
     [[nodiscard]] key key_of(id_type id) const {
         if (!arena_.kept(id)) [[unlikely]]
