@@ -9,6 +9,11 @@
 /// multiset of (kind, age) pairs, kinds F (FIN), FA (FIN acking the peer's FIN), A (ACK of the
 /// peer's FIN) and R (RST). Transitions: close(i), lose(i, seg), deliver(i, seg) (one per
 /// distinct (kind, age) present) and tick (always enabled).
+///
+/// The rules are written per endpoint (close, receive, expire) and per channel (send, remove,
+/// age); next composes them, and the packer's next_packed (tcpv/packing.hpp) makes its tables
+/// from the same functions, so that the benchmark's search never unpacks a parent or packs a
+/// successor.
 
 #include <tcpv/packing.hpp>
 #include <tcpv/property.hpp>
@@ -331,14 +336,12 @@ struct teardown {
             }
             // 4. tick: both channels age, then each endpoint's timer runs (a FIN it resends goes
             // into its aged channel).
-            std::uint64_t ne[2], nr[2];
-            for (int i = 0; i < 2; ++i) {
-                const std::uint32_t mv = expire_[e[i]];
-                ne[i] = mv & 0xffff;
-                nr[i] = m[i]->aged;
-            }
+            // (Both aged ranks are read before either lookup, which may evict m[0] or m[1].)
+            const std::uint32_t mv[2] = {expire_[e[0]], expire_[e[1]]};
+            std::uint64_t nr[2] = {m[0]->aged, m[1]->aged};
             for (int i = 0; i < 2; ++i)
-                if (const std::uint32_t fin = expire_[e[i]] >> 16; fin != 0) nr[i] = moves_of(cache, nr[i]).sent[fin - 1];
+                if (const std::uint32_t fin = mv[i] >> 16; fin != 0) nr[i] = moves_of(cache, nr[i]).sent[fin - 1];
+            const std::uint64_t ne[2] = {mv[0] & 0xffff, mv[1] & 0xffff};
             emit(action{op::tick, 0, 0}, compose(ne[0], ne[1], nr[0], nr[1]));
         }
 
