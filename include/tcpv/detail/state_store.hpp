@@ -442,20 +442,17 @@ public:
 
     /// Stored states (exact between levels; during a level, ids handed out so far).
     [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(std::min(next_id_.load(std::memory_order_relaxed), cap_)); }
-    [[nodiscard]] state operator[](id_type id) const {
+    /// State `id`, decoded (a frontier-only store throws for the levels it no longer keeps).
+    [[nodiscard]] state operator[](id_type id) const { return state(codec_.decode(key_of(id))); }
+
+    /// Asks for the record of kept state `id` ahead of key_of(id).
+    void prefetch_record_of(id_type id) const noexcept { arena_.prefetch(id); }
+    /// The stored key of state `id` (operator[] without decoding it).
+    [[nodiscard]] key key_of(id_type id) const {
         if (!arena_.kept(id)) [[unlikely]]
             throw std::logic_error(std::string("tcpv: with ") + mode_name() +
                                    " only the newest levels' states are kept (state " +
                                    std::to_string(id) + " is gone)");
-        return state(codec_.decode(arena_.get(id)));
-    }
-
-    /// Asks for the record of kept state `id` ahead of key_of(id).
-    void prefetch_record_of(id_type id) const noexcept { arena_.prefetch(id); }
-    /// The stored key of state `id` (as operator[], without decoding it).
-    [[nodiscard]] key key_of(id_type id) const {
-        if (!arena_.kept(id)) [[unlikely]]
-            (void)(*this)[id];  // throws
         return arena_.get(id);
     }
 

@@ -304,7 +304,7 @@ struct teardown {
             const auto compose = [&](std::uint64_t e0, std::uint64_t e1, std::uint64_t r0, std::uint64_t r1) {
                 return ((e0 << ep_bits_ | e1) << ch_bits_ | r0) << ch_bits_ | r1;
             };
-            channel_moves_cache& cache = moves_cache();
+            channel_moves* const cache = thread_table<channel_moves, moves_entries>();
             // The two channels' entries; if both ranks want the same entry, the second is
             // worked out beside the table.
             channel_moves spare;
@@ -354,21 +354,13 @@ struct teardown {
             const std::uint64_t all = r.get(static_cast<unsigned>(packed_bits()));
             const std::uint64_t ch_mask = (std::uint64_t{1} << ch_bits_) - 1, ep_mask = (std::uint64_t{1} << ep_bits_) - 1;
             // Few of the possible channels occur, and they recur: each thread keeps the
-            // channels it decoded lately in a direct-mapped table by rank, for this packer
-            // (medium set: 98% of the channels come from it).
-            struct decoded_channels {
-                std::uint64_t packer = 0;
-                // (rank + 1) << 30 | the six segment bytes, 5 bits each; 0: empty.
-                std::vector<std::uint64_t> entries;
-            };
-            static thread_local decoded_channels recent;
-            if (recent.packer != id_) {
-                recent.packer = id_;
-                recent.entries.assign(decoded_entries, 0);
-            }
+            // channels it decoded lately in a direct-mapped table by rank (medium set: 98% of
+            // the channels come from it). An entry is (rank + 1) << 30 | the six segment bytes,
+            // 5 bits each; 0: empty.
+            std::uint64_t* const recent = thread_table<std::uint64_t, decoded_entries>();
             for (int i = 0; i < 2; ++i) {
                 const std::uint64_t rank = (all >> (i == 0 ? ch_bits_ : 0)) & ch_mask;
-                std::uint64_t& e = recent.entries[rank & (decoded_entries - 1)];
+                std::uint64_t& e = recent[rank & (decoded_entries - 1)];
                 if ((e >> 30) != rank + 1) {
                     channel c{};
                     unrank(rank, c);
@@ -436,21 +428,8 @@ struct teardown {
         // 2^13 entries, 512 KiB a thread: on the medium set 98.7% of the lookups hit (2^12:
         // 97.5%, and the search 2 to 5% slower; 2^14: 99.4%, no faster).
         static constexpr std::size_t moves_entries = std::size_t{1} << 13;
-        struct channel_moves_cache {
-            std::uint64_t packer = 0;
-            std::unique_ptr<channel_moves[]> entries;
-        };
-        channel_moves_cache& moves_cache() const {
-            static thread_local channel_moves_cache cache;
-            if (cache.packer != id_) [[unlikely]] {
-                if (!cache.entries) cache.entries = std::make_unique<channel_moves[]>(moves_entries);
-                std::fill_n(cache.entries.get(), moves_entries, channel_moves{});
-                cache.packer = id_;
-            }
-            return cache;
-        }
-        [[gnu::always_inline]] const channel_moves& moves_of(channel_moves_cache& cache, std::uint64_t rank) const {
-            channel_moves& e = cache.entries[rank & (moves_entries - 1)];
+        [[gnu::always_inline]] const channel_moves& moves_of(channel_moves* cache, std::uint64_t rank) const {
+            channel_moves& e = cache[rank & (moves_entries - 1)];
             if (e.tag != rank + 1) [[unlikely]]
                 fill_moves(e, rank);
             return e;
@@ -480,7 +459,24 @@ struct teardown {
         static constexpr std::uint32_t cannot_close = ~std::uint32_t{0};
 
         static constexpr std::size_t decoded_entries = std::size_t{1} << 13;  // 64 KiB a thread
-        // Tells packers apart for unpack's per-thread cache (copies are equal, and share it).
+        // The calling thread's direct-mapped table of n Entry for this packer (unpack's decoded
+        // channels, next_packed's channel moves), emptied when the thread meets another packer:
+        // the same rank means another channel under other parameters.
+        template <class Entry, std::size_t n>
+        Entry* thread_table() const {
+            struct table {
+                std::uint64_t packer = 0;
+                std::unique_ptr<Entry[]> entries;
+            };
+            static thread_local table t;
+            if (t.packer != id_) [[unlikely]] {
+                if (!t.entries) t.entries = std::make_unique<Entry[]>(n);
+                std::fill_n(t.entries.get(), n, Entry{});
+                t.packer = id_;
+            }
+            return t.entries.get();
+        }
+        // Tells packers apart for the per-thread tables (copies are equal, and share them).
         static std::uint64_t next_id() {
             static std::atomic<std::uint64_t> ids{0};
             return ids.fetch_add(1, std::memory_order_relaxed) + 1;
