@@ -10,10 +10,13 @@
 #include <tcpv/detail/state_store.hpp>
 #include <tcpv/report.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "teardown_storage.hpp"
 
@@ -109,6 +112,54 @@ TEST_CASE("key index: same counts, verdicts and shortest counterexample as keepi
     CHECK(small_keys.stats.states == 12410);
     CHECK(small_keys.stats.states == small_kept.stats.states);
     CHECK(small_keys.stats.transitions == small_kept.stats.transitions);
+}
+
+TEST_CASE("key index: growing in parallel parts keeps every key on its path") {
+    // The store alone, as a search's workers drive it: keys go in until the index wants to grow,
+    // then three threads move the old table's chunks into the new one at once and one places
+    // the slots left over. Every key must still be found (a lookup stops at the first empty
+    // slot of the key's path, so a key placed past a hole would look new), and no key twice.
+    const tcpv::bench::teardown m = several_chunks();
+    constexpr unsigned parts = 3;
+    tcpv::detail::state_store<tcpv::bench::teardown> store(m, parts, tcpv::detail::max_stored_states, 0, 0, 3, true);
+    REQUIRE(store.key_index());
+    using store_t = decltype(store);
+    const unsigned bits = static_cast<unsigned>(store.codec_of().record_bytes * 8);
+    const std::uint64_t mask = bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+    std::vector<std::uint64_t> keys;
+    std::uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 600000; ++i) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        keys.push_back((seed ^ (seed >> 29)) & mask);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    auto insert = [&](std::uint64_t word) {
+        const store_t::key k{word};
+        tcpv::detail::state_id id = 0;
+        return store.insert(k, store.hash(k), 0, id);
+    };
+    int growths = 0;
+    std::size_t stored_at_last_growth = 0, added = 0;
+    for (const std::uint64_t word : keys) {
+        if (store.wants_growth()) {
+            stored_at_last_growth = store.size();
+            store.begin_growth(parts);
+            std::vector<std::thread> threads;
+            for (unsigned i = 0; i < parts; ++i) threads.emplace_back([&, i] { store.rehash_part(i, parts); });
+            for (auto& t : threads) t.join();
+            store.finish_growth();
+            ++growths;
+        }
+        added += insert(word) == store_t::outcome::added;
+    }
+    CHECK(added == keys.size());
+    CHECK(growths >= 6);
+    // The last old table was at least 85% full of these: 9 chunks of 256 KiB or more to share.
+    CHECK(stored_at_last_growth * 100 / 85 / (64 / 5) > 9 * tcpv::detail::key_table::lines_per_chunk);
+    std::size_t found = 0;
+    for (const std::uint64_t word : keys) found += insert(word) == store_t::outcome::existing;
+    CHECK(found == keys.size());
 }
 
 TEST_CASE("an expected state count makes the index for them at the start; the counts stay the same") {

@@ -136,18 +136,56 @@ public:
         store8(c.at, (word & ~mask_) | value);
     }
 
-    /// Calls f(value) for each occupied slot in order, giving each 2 MiB of the table back to
-    /// the system once it is read (growing reads the old table once, then frees it).
-    template <class F>
-    void drain(F&& f) noexcept {
-        constexpr std::size_t step = std::size_t{2} << 20;  // bytes: whole lines, a huge page
-        for (std::size_t lo = 0; lo < bytes(); lo += step) {
-            const std::size_t hi = std::min(bytes(), lo + step);
-            for (std::size_t line = lo; line < hi; line += 64)
-                for (unsigned j = 0; j < per_line_; ++j)
-                    if (const std::uint64_t v = load8(base_ + line + j * width_) & mask_) f(v);
-            big_discard(base_, mapped_, 0, hi);
+    /// Puts `value` (not 0, on the path of its own hash) in the first empty slot of its path,
+    /// with plain stores (growing, one thread).
+    void put_on_path(std::uint64_t value) noexcept {
+        cursor c = home(value);
+        while (load(c) != 0) next(c);
+        put(c, value);
+    }
+    /// put_on_path, if the value's path starts within lines [lo, hi) and reaches an empty slot
+    /// before line hi; otherwise false, and nothing is written. Threads given disjoint line
+    /// ranges write disjoint lines, so they may place at once with plain stores (a slot's
+    /// 8-byte store stays within its line).
+    [[nodiscard]] bool put_within(std::uint64_t value, std::size_t lo, std::size_t hi) noexcept {
+        cursor c = home(value);
+        unsigned char* const end = base_ + hi * 64;
+        if (c.at < base_ + lo * 64 || c.at >= end) return false;
+        while (load(c) != 0) {
+            c.at += width_;
+            if (c.at == c.row_end) {
+                c.at += 64 - row_bytes_;
+                if (c.at == end) return false;
+                c.row_end = c.at + row_bytes_;
+            }
         }
+        put(c, value);
+        return true;
+    }
+
+    [[nodiscard]] std::size_t lines() const noexcept { return lines_; }
+
+    /// The table is drained in chunks of 256 KiB of lines (whole 4 KiB pages, given back as
+    /// each is read): drain_chunk(c, f) calls f(value) for each occupied slot of chunk c's
+    /// lines, [chunk_lines(c).first, chunk_lines(c).second), in order. (Growing reads the old
+    /// table once, then frees it, so the two tables are never both resident in full.)
+    static constexpr std::size_t lines_per_chunk = (std::size_t{256} << 10) / 64;
+    [[nodiscard]] std::size_t chunks() const noexcept { return (lines_ + lines_per_chunk - 1) / lines_per_chunk; }
+    [[nodiscard]] std::pair<std::size_t, std::size_t> chunk_lines(std::size_t c) const noexcept {
+        return {c * lines_per_chunk, std::min(lines_, (c + 1) * lines_per_chunk)};
+    }
+    template <class F>
+    void drain_chunk(std::size_t c, F&& f) {
+        const auto [first, last] = chunk_lines(c);
+        for (std::size_t line = first * 64; line < last * 64; line += 64)
+            for (unsigned j = 0; j < per_line_; ++j)
+                if (const std::uint64_t v = load8(base_ + line + j * width_) & mask_) f(v);
+        big_discard(base_, mapped_, first * 64, last * 64);
+    }
+    /// Every chunk in order.
+    template <class F>
+    void drain(F&& f) {
+        for (std::size_t c = 0; c < chunks(); ++c) drain_chunk(c, f);
     }
 
 private:

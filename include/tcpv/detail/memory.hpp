@@ -73,11 +73,12 @@ inline void* big_alloc(std::size_t bytes) {
 #endif
     return reinterpret_cast<void*>(start);
 }
-/// Gives the whole 2 MiB pages within bytes [from, to) of a big_alloc(total) block back to the
-/// system (they read as zero afterwards); smaller blocks are left alone.
+/// Gives the whole 4 KiB pages within bytes [from, to) of a mapped big_alloc(total) block back
+/// to the system (they read as zero afterwards); blocks from the malloc heap are left alone.
+/// A huge page given back in part is split first, and its other pages stay.
 inline void big_discard(void* p, std::size_t total, std::size_t from, std::size_t to) noexcept {
-    constexpr std::uintptr_t page = std::uintptr_t{2} << 20;
-    if (!p || total < (std::size_t{2} << 20) || to <= from) return;
+    constexpr std::uintptr_t page = 4096;
+    if (!p || total < mapped_threshold || to <= from) return;
     const auto base = reinterpret_cast<std::uintptr_t>(p);
     const std::uintptr_t lo = (base + from + page - 1) & ~(page - 1), hi = (base + to) & ~(page - 1);
     if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);

@@ -573,16 +573,20 @@ public:
 
     /// Doubles the index and rehashes every stored record. Every worker must be parked.
     void grow() {
-        begin_growth();
+        begin_growth(1);
         rehash_part(0, 1);
+        finish_growth();
     }
-    /// Growing in parallel, every worker parked: one calls begin_growth (a new, larger, empty
-    /// index), then each of n calls rehash_part(i, n) (its share of the records).
-    void begin_growth() {
+    /// Growing in parallel, every worker parked: one calls begin_growth(n) (a new, larger,
+    /// empty index), then each of the n calls rehash_part(i, n) (its share of the records),
+    /// then one calls finish_growth.
+    void begin_growth(unsigned parts) {
         growth_holes_ = unused_ids();
         std::uint64_t n = capacity_;
         while (static_cast<std::uint64_t>(double(n) * 0.85) <= next_id_.load()) n += n / 2;
         if (keys_) old_keys_ = std::move(keys_table_);  // read by rehash_part, then freed
+        growth_left_over_.assign(parts, {});
+        growth_next_chunk_.store(0, std::memory_order_relaxed);
         reset_index(n);
     }
     void rehash_part(unsigned part, unsigned parts) {
@@ -604,6 +608,13 @@ public:
         }
     }
 
+
+    void finish_growth() {
+        for (auto& part : growth_left_over_)
+            for (const std::uint64_t h : part) keys_table_.put_on_path(h);
+        growth_left_over_ = {};
+        old_keys_ = key_table{};
+    }
 
     /// Closes the level whose states were inserted since the last call: the unused ends of
     /// the workers' id blocks are filled with the level's last records (their index entries
@@ -829,21 +840,28 @@ private:
     // the old pages already read are given back as it goes: the two tables are never both
     // resident in full.
     //
-    // Part 0 does it all and the other workers only wait: parts working at once would each keep
-    // a partly read old huge page and a partly written new one resident (2 MiB each with
-    // transparent huge pages), 4 MiB more at the peak per worker, and the copy is sequential
-    // and fast (about 10 ms for 2.7 million slots), so sharing it would save little time.
+    // The parts share the work a chunk of the old table at a time (key_table::drain_chunk),
+    // taking the next chunk from a shared counter: they keep busy until the end, and work on
+    // neighbouring chunks, so the new table is written at one front, as by one worker. (Parts
+    // given a half of the table each had two fronts, each with a freshly touched 2 MiB page
+    // ahead of what had been read: the peak grew by 1 to 2 MiB on two threads.) A chunk's
+    // slots go, with plain stores, only into the new table's lines that its lines map to; the
+    // few whose path would leave them (a path past the last line, or a slot carried over from
+    // the chunk before) wait in the part's list for finish_growth, which places them when
+    // every part is done. Linear probing does not mind the order: each slot still takes the
+    // first empty slot of its path.
     void rehash_keys(unsigned part) {
-        if (part != 0) return;
-        old_keys_.drain([&](std::uint64_t h) { place_key(h); });
-        old_keys_ = key_table{};
-    }
-    // (Plain stores: one worker rehashes while the others are parked, and the rendezvous's
-    // lock publishes the table to them.)
-    void place_key(std::uint64_t h) noexcept {
-        auto c = keys_table_.home(h);
-        while (keys_table_.load(c) != 0) keys_table_.next(c);
-        keys_table_.put(c, h);
+        const std::size_t old_lines = old_keys_.lines(), new_lines = keys_table_.lines();
+        auto& left_over = growth_left_over_[part];
+        for (std::size_t c; (c = growth_next_chunk_.fetch_add(1, std::memory_order_relaxed)) < old_keys_.chunks();) {
+            const auto [first, last] = old_keys_.chunk_lines(c);
+            // A slot whose old home line is l >= first has a new home line >= first * new / old.
+            const std::size_t lo = static_cast<std::size_t>(std::uint64_t{first} * new_lines / old_lines);
+            const std::size_t hi = static_cast<std::size_t>(std::uint64_t{last} * new_lines / old_lines);
+            old_keys_.drain_chunk(c, [&](std::uint64_t h) {
+                if (!keys_table_.put_within(h, lo, hi)) left_over.push_back(h);
+            });
+        }
     }
 
     // Undoes the last take_id of worker w (its id was not used).
@@ -893,6 +911,8 @@ private:
     std::uint64_t grow_at_ = 0;
     std::vector<id_type> levels_;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> growth_holes_;
+    std::vector<std::vector<std::uint64_t>> growth_left_over_;  // the key index's, by part
+    std::atomic<std::size_t> growth_next_chunk_{0};
     bool compact_ = false;
     // The key index: the table of hashes (capacity_ slots of key_width_ bytes), the old one
     // while growing, and the flag for the key whose hash is 0.
