@@ -571,7 +571,8 @@ public:
     /// Whether the index should grow before more inserts (checked by workers at safe points).
     [[nodiscard]] bool wants_growth() const noexcept { return next_id_.load(std::memory_order_relaxed) >= grow_at_; }
 
-    /// Doubles the index and rehashes every stored record. Every worker must be parked.
+    /// Grows the index by half (until the states fill less than 85% of it) and moves every
+    /// state into it, on the calling thread. Every worker must be parked.
     void grow() {
         begin_growth(1);
         rehash_part(0, 1);
@@ -609,6 +610,8 @@ public:
     }
 
 
+    /// After every part: places the key index's slots that the parts left over (rehash_keys)
+    /// and frees the old table.
     void finish_growth() {
         for (auto& part : growth_left_over_)
             for (const std::uint64_t h : part) keys_table_.put_on_path(h);
