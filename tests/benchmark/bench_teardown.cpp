@@ -7,9 +7,10 @@
 //
 // tcpv runs first (`tcpv check teardown ... --json --quiet`, once per thread count): its state
 // count sizes SPIN's hash table (pan -w), and tcpv's index in a second set of rows ("sized",
-// `--expect-states`): both tools told the size of the run. Then the Promela twin of the model (promela_teardown.hpp) is
-// written into the work directory, `spin -o2 -a` turns it into pan.c, and pan.c is compiled
-// once per SPIN configuration (compile time reported apart from run time) and run.
+// `--expect-states`): both tools told the size of the run. Then the Promela twin of the model
+// (promela_teardown.hpp) is written into the work directory, `spin -o2 -a` turns it into
+// pan.c, and pan.c is compiled once per SPIN configuration (compile time reported apart from
+// run time) and run.
 // Every tool run is a child process; wall time is measured around fork()..wait4() and peak
 // memory is wait4()'s ru_maxrss: the same method for both tools. Best of --repeat runs.
 //

@@ -149,15 +149,11 @@ public:
     /// 8-byte store stays within its line).
     [[nodiscard]] bool put_within(std::uint64_t value, std::size_t lo, std::size_t hi) noexcept {
         cursor c = home(value);
-        unsigned char* const end = base_ + hi * 64;
+        const unsigned char* const end = base_ + hi * 64;
         if (c.at < base_ + lo * 64 || c.at >= end) return false;
         while (load(c) != 0) {
-            c.at += width_;
-            if (c.at == c.row_end) {
-                c.at += 64 - row_bytes_;
-                if (c.at == end) return false;
-                c.row_end = c.at + row_bytes_;
-            }
+            next(c);
+            if (c.at == end || c.at == base_) return false;  // line hi, or past the table's last line
         }
         put(c, value);
         return true;

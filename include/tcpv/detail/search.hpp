@@ -65,33 +65,6 @@ struct search_options {
     std::uint64_t expected_states = 0;
 };
 
-/// Runs `fn(task, worker)` for task in [0, tasks) on `threads` threads (the caller is one).
-template <class Fn>
-void parallel_for(unsigned threads, std::size_t tasks, const Fn& fn) {
-    if (threads <= 1 || tasks <= 1) {
-        for (std::size_t t = 0; t < tasks; ++t) fn(t, 0u);
-        return;
-    }
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto body = [&](unsigned worker) {
-        try {
-            for (std::size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) fn(t, worker);
-        } catch (...) {
-            const std::lock_guard lock(error_mutex);
-            if (!error) error = std::current_exception();
-            next.store(tasks);
-        }
-    };
-    std::vector<std::thread> pool;
-    const unsigned n = static_cast<unsigned>(std::min<std::size_t>(threads, tasks));
-    for (unsigned w = 1; w < n; ++w) pool.emplace_back(body, w);
-    body(0);
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
-}
-
 /// Threads that run one job after another (the levels of a breadth-first search): started
 /// once, so that what a thread keeps for itself, a model's per-thread tables and caches, lasts
 /// from one level to the next. (Threads started for each level made the second worker build
@@ -170,6 +143,28 @@ private:
     bool quit_ = false;
     std::exception_ptr error_;
 };
+
+/// Runs `fn(task, worker)` for task in [0, tasks) on `threads` threads (the caller is one),
+/// each thread taking the next task until none is left; after an exception no task is started
+/// and the first exception is rethrown.
+template <class Fn>
+void parallel_for(unsigned threads, std::size_t tasks, const Fn& fn) {
+    if (threads <= 1 || tasks <= 1) {
+        for (std::size_t t = 0; t < tasks; ++t) fn(t, 0u);
+        return;
+    }
+    const unsigned n = static_cast<unsigned>(std::min<std::size_t>(threads, tasks));
+    worker_pool pool(n);
+    std::atomic<std::size_t> next{0};
+    pool.run(n, [&](unsigned worker) {
+        try {
+            for (std::size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) fn(t, worker);
+        } catch (...) {
+            next.store(tasks);
+            throw;
+        }
+    });
+}
 
 /// Watches time and memory from its own thread; prints the progress line.
 class monitor {
@@ -259,8 +254,8 @@ struct search_outcome {
 
 /// Parks every worker of a level at a safe point while they run a job together (growing the
 /// index): the last to arrive calls job.prepare(), then every worker runs job.part(i, n) for
-/// its own i, the last to end its part calls job.finish(), then the workers go on. A worker that has run out of work takes part too, and
-/// waits until every worker has run out.
+/// its own i, the last to end its part calls job.finish(), then the workers go on. A worker
+/// that has run out of work takes part too, and waits until every worker has run out.
 class rendezvous {
 public:
     explicit rendezvous(unsigned workers) : workers_(workers) {}

@@ -585,9 +585,11 @@ public:
         growth_holes_ = unused_ids();
         std::uint64_t n = capacity_;
         while (static_cast<std::uint64_t>(double(n) * 0.85) <= next_id_.load()) n += n / 2;
-        if (keys_) old_keys_ = std::move(keys_table_);  // read by rehash_part, then freed
-        growth_left_over_.assign(parts, {});
-        growth_next_chunk_.store(0, std::memory_order_relaxed);
+        if (keys_) {
+            old_keys_ = std::move(keys_table_);  // read by rehash_part, then freed
+            growth_left_over_.assign(parts, {});
+            growth_next_chunk_.store(0, std::memory_order_relaxed);
+        }
         reset_index(n);
     }
     void rehash_part(unsigned part, unsigned parts) {
