@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/canonical_order.hpp"
 #include "detail/liveness.hpp"
 #include "detail/search.hpp"
 #include "detail/trace_rebuild.hpp"
@@ -62,7 +63,9 @@ struct result {
     M model;
     search_stats stats;
     std::vector<property_result<M>> properties;
-    std::shared_ptr<const store_type> explored;  ///< the visited states, numbered in discovery order
+    /// The visited states, numbered in discovery order (within a level, timing decides it when
+    /// several threads run; detail/canonical_order.hpp gives the one-thread order).
+    std::shared_ptr<const store_type> explored;
     std::uint64_t initial_states = 0;            ///< ids [0, initial_states) are initial
 
     [[nodiscard]] const property_result<M>* find(std::string_view name) const noexcept {
@@ -402,7 +405,9 @@ private:
         return t;
     }
 
-    // The whole explored graph, and the fairness keys of every liveness property's assumptions.
+    // The whole explored graph, numbered canonically (canonical_order.hpp: so the lasso found on
+    // it is the same for every thread count), and the fairness keys of every liveness property's
+    // assumptions.
     detail::explored_graph build_graph(const store_t& store,
                                        std::vector<std::vector<detail::edge_fairness>>& fairness) const {
         detail::explored_graph g;
@@ -421,19 +426,27 @@ private:
         for (std::size_t i = 0; i < props_.size(); ++i)
             if (is_liveness(props_[i].kind))
                 for (const auto& f : props_[i].fairness_assumptions) fairness[i].push_back({f.strength, {}});
-        for (std::uint32_t v = 0; v < g.n; ++v) {
-            m_.next(store[v], [&](const action& a, const state& s) {
-                const auto id = store.find(s);
-                if (!id) nondeterministic("next", store[v]);
-                g.target.push_back(*id);
-                for (std::size_t i = 0; i < props_.size(); ++i)
-                    for (std::size_t j = 0; j < fairness[i].size(); ++j) {
-                        const auto& f = props_[i].fairness_assumptions[j];
-                        fairness[i][j].key.push_back(!f.in_class(a) ? 0u : f.each_action ? key_of(a) : 1u);
-                    }
-            });
-            g.offset[v + 1] = g.target.size();
-        }
+        std::uint32_t started = 0;  // offset[0..started] are set
+        detail::canonical_numbering c;
+        detail::walk_canonically(m_, store, g.n, c, [&](std::uint32_t from, const state& from_state, const action& a,
+                                                        std::uint32_t to) {
+            if (to == detail::no_state) nondeterministic("next", from_state);
+            while (started < from) g.offset[++started] = g.target.size();
+            g.target.push_back(to);
+            for (std::size_t i = 0; i < props_.size(); ++i)
+                for (std::size_t j = 0; j < fairness[i].size(); ++j) {
+                    const auto& f = props_[i].fairness_assumptions[j];
+                    fairness[i][j].key.push_back(!f.in_class(a) ? 0u : f.each_action ? key_of(a) : 1u);
+                }
+        });
+        while (started < g.n) g.offset[++started] = g.target.size();
+        if (c.order.size() < g.n)
+            for (std::uint32_t id = 0; id < g.n; ++id)
+                if (c.number[id] == detail::no_state)
+                    throw model_error("tcpv: the model is not deterministic: init and next no longer reach state " +
+                                      to_text(m_, store[id]) + ", which the search reached; init and next must emit "
+                                      "the same pairs every time");
+        g.store_id = std::move(c.order);
         return g;
     }
 
@@ -443,18 +456,18 @@ private:
         const std::uint64_t initial_count = found.initial_count;
         std::vector<char> goal(g.n);
         const auto& q = p.goal();
-        for (std::uint32_t v = 0; v < g.n; ++v) goal[v] = q(store[v]) ? 1 : 0;
+        for (std::uint32_t v = 0; v < g.n; ++v) goal[v] = q(store[g.store_id[v]]) ? 1 : 0;
         std::vector<std::uint32_t> triggers;
         if (p.kind == property_kind::eventually) {
             for (std::uint32_t v = 0; v < initial_count; ++v) triggers.push_back(v);
         } else {
             for (std::uint32_t v = 0; v < g.n; ++v)
-                if (!goal[v] && p.p(store[v])) triggers.push_back(v);
+                if (!goal[v] && p.p(store[g.store_id[v]])) triggers.push_back(v);
         }
         detail::lasso_finder finder(g, goal, fair);
         const auto l = finder.find(triggers);
         if (!l) return std::nullopt;
-        trace<M> t = path_to(store, path_ids(found, l->start));
+        trace<M> t = path_to(store, path_ids(found, g.store_id[l->start]));
         const std::size_t offset = t.steps.size() - 1;  // the walk starts at the trace's last step
         for (const std::uint64_t e : l->edges) {
             const auto u = static_cast<std::uint32_t>(
@@ -462,13 +475,13 @@ private:
             const std::uint64_t k = e - g.offset[u];
             std::uint64_t seen = 0;
             bool found = false;
-            m_.next(store[u], [&](const action& a, const state& s) {
-                if (seen++ == k && s == store[g.target[e]]) {
+            m_.next(store[g.store_id[u]], [&](const action& a, const state& s) {
+                if (seen++ == k && s == store[g.store_id[g.target[e]]]) {
                     t.steps.push_back({a, s});
                     found = true;
                 }
             });
-            if (!found) nondeterministic("next", store[u]);
+            if (!found) nondeterministic("next", store[g.store_id[u]]);
         }
         t.end = l->end;
         t.loop_start = offset + l->loop_start;

@@ -26,6 +26,7 @@
 
 #include "checker.hpp"
 #include "conformance.hpp"
+#include "detail/canonical_order.hpp"
 
 namespace tcpv::graphviz {
 
@@ -60,7 +61,9 @@ struct graph_options {
 /// The explored state graph of `r` as DOT. States are boxes labelled with their printed form;
 /// edges carry the action. Initial states have a bold border. When `highlight` is given (a
 /// trace of the same model), its states and steps are drawn red and thick, and a lasso's
-/// returning step is marked "loop".
+/// returning step is marked "loop". States are numbered, and a cut keeps the first ones, in the
+/// order of a one-thread breadth-first search (detail/canonical_order.hpp): the same text for
+/// every thread count.
 template <model M>
 std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>* highlight = nullptr,
                         const graph_options& opt = {}) {
@@ -68,9 +71,9 @@ std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>
     using action = typename M::action;
     const auto& store = *r.explored;
     const std::size_t n = store.size();
-    const std::size_t shown = (opt.max_states == 0) ? n : std::min(n, opt.max_states);
-    std::set<std::uint32_t> hot_states;
-    std::set<std::pair<std::uint32_t, std::string>> hot_edges;  // (source, "action\ntarget")
+    const std::size_t limit = (opt.max_states == 0) ? n : std::min(n, opt.max_states);
+    std::set<std::uint32_t> hot_states;                            // store ids
+    std::set<std::pair<std::uint32_t, std::string>> hot_edges;     // (source, "action\ntarget"), store ids
     std::optional<std::pair<std::uint32_t, std::string>> loop_edge;  // a lasso's returning step
     if (highlight) {
         std::optional<std::uint32_t> prev;
@@ -87,6 +90,19 @@ std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>
             prev = id;
         }
     }
+    // The edges are written while the walk numbers the states, the nodes after it.
+    std::ostringstream edges;
+    tcpv::detail::canonical_numbering c;
+    tcpv::detail::walk_canonically(r.model, store, limit, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
+        if (to == tcpv::detail::no_state) return;  // beyond the cut
+        const std::string label = to_text(r.model, a);
+        const std::pair<std::uint32_t, std::string> key{c.order[from], label + '\n' + std::to_string(c.order[to])};
+        edges << "  s" << from << " -> s" << to << " [label=" << quote(label);
+        if (hot_edges.count(key) > 0) edges << ", color=red, fontcolor=red, penwidth=2.5";
+        if (loop_edge && *loop_edge == key) edges << ", headlabel=\"loop\", style=dashed";
+        edges << "];\n";
+    });
+    const std::size_t shown = c.order.size();
     std::ostringstream os;
     os << "digraph tcpv {\n"
        << "  graph [rankdir=TB, fontname=\"Helvetica\"" << (opt.title.empty() ? "" : ", labelloc=t, label=" + quote(opt.title))
@@ -94,25 +110,13 @@ std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>
        << "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n"
        << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
     for (std::uint32_t v = 0; v < shown; ++v) {
-        os << "  s" << v << " [label=" << quote(to_text(r.model, store[v]));
-        const bool hot = hot_states.count(v) > 0;
-        if (v < r.initial_states) os << ", penwidth=2";
-        if (hot) os << ", color=red, fontcolor=red, penwidth=2.5";
+        const std::uint32_t id = c.order[v];
+        os << "  s" << v << " [label=" << quote(to_text(r.model, store[id]));
+        if (id < r.initial_states) os << ", penwidth=2";
+        if (hot_states.count(id) > 0) os << ", color=red, fontcolor=red, penwidth=2.5";
         os << "];\n";
     }
-    for (std::uint32_t v = 0; v < shown; ++v) {
-        r.model.next(store[v], [&](const action& a, const state& s) {
-            const auto w = store.find(s);
-            if (!w || *w >= shown) return;
-            const std::string label = to_text(r.model, a);
-            const std::pair<std::uint32_t, std::string> key{v, label + '\n' + std::to_string(*w)};
-            const bool hot = hot_edges.count(key) > 0;
-            os << "  s" << v << " -> s" << *w << " [label=" << quote(label);
-            if (hot) os << ", color=red, fontcolor=red, penwidth=2.5";
-            if (loop_edge && *loop_edge == key) os << ", headlabel=\"loop\", style=dashed";
-            os << "];\n";
-        });
-    }
+    os << edges.str();
     if (shown < n)
         os << "  cut [shape=note, label=" << quote("showing " + std::to_string(shown) + " of " + std::to_string(n) + " states")
            << "];\n";

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "checker.hpp"
+#include "detail/canonical_order.hpp"
 #include "graphviz.hpp"
 
 namespace tcpv {
@@ -44,44 +45,52 @@ std::string projected_graph(const result<M>& r, const std::type_identity_t<trace
     using action = typename M::action;
     const auto& store = *r.explored;
     const std::size_t n = store.size();
+    // Nodes in order of first discovery and edges in exploration order, both in the order of
+    // a one-thread breadth-first search (detail/canonical_order.hpp): the same for every thread
+    // count. A state's node is known when the walk numbers it, before any edge into it.
     std::vector<std::string> labels;          // node index -> label, in order of first discovery
     std::map<std::string, std::size_t> index;  // label -> node index
-    std::vector<std::size_t> members, node_of(n);
-    for (std::uint32_t v = 0; v < n; ++v) {
-        const std::string l = state_projection(r.model, store[v]);
-        auto [it, fresh] = index.emplace(l, labels.size());
-        if (fresh) {
-            labels.push_back(l);
-            members.push_back(0);
-        }
-        ++members[it->second];
-        node_of[v] = it->second;
-    }
+    std::vector<std::size_t> members, node_of;  // node_of: canonical number -> node index
+    node_of.reserve(n);
     struct edge_info {
         std::string first_action;
         std::size_t count = 0;
         std::size_t order = 0;
     };
     std::map<std::pair<std::size_t, std::size_t>, edge_info> edges;
-    for (std::uint32_t v = 0; v < n; ++v)
-        r.model.next(store[v], [&](const action& a, const state& s) {
-            const auto w = store.find(s);
-            if (!w || node_of[*w] == node_of[v]) return;
-            auto [it, fresh] = edges.try_emplace({node_of[v], node_of[*w]});
+    tcpv::detail::canonical_numbering c;
+    auto place = [&](std::uint32_t k) {  // gives every newly numbered state its node
+        while (node_of.size() <= k) {
+            const std::string l = state_projection(r.model, store[c.order[node_of.size()]]);
+            auto [it, fresh] = index.emplace(l, labels.size());
             if (fresh) {
-                it->second.first_action = to_text(r.model, a);
-                it->second.order = edges.size();
+                labels.push_back(l);
+                members.push_back(0);
             }
-            ++it->second.count;
-        });
+            ++members[it->second];
+            node_of.push_back(it->second);
+        }
+    };
+    tcpv::detail::walk_canonically(r.model, store, n, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
+        if (to == tcpv::detail::no_state) return;
+        place(std::max(from, to));
+        if (node_of[to] == node_of[from]) return;
+        auto [it, fresh] = edges.try_emplace({node_of[from], node_of[to]});
+        if (fresh) {
+            it->second.first_action = to_text(r.model, a);
+            it->second.order = edges.size();
+        }
+        ++it->second.count;
+    });
+    if (!c.order.empty()) place(static_cast<std::uint32_t>(c.order.size() - 1));  // states without edges
     std::set<std::size_t> hot_nodes;
     std::set<std::pair<std::size_t, std::size_t>> hot_edges;
     if (highlight) {
         std::optional<std::size_t> prev;
         for (const auto& step : highlight->steps) {
             const auto id = store.find(step.st);
-            if (!id) break;
-            const std::size_t node = node_of[*id];
+            if (!id || c.number[*id] == tcpv::detail::no_state) break;
+            const std::size_t node = node_of[c.number[*id]];
             hot_nodes.insert(node);
             if (prev && *prev != node) hot_edges.insert({*prev, node});
             prev = node;

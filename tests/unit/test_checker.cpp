@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "graph_model.hpp"
+#include "grid_model.hpp"
 
 using tcpv_test::graph;
 using tcpv_test::show;
@@ -69,25 +70,7 @@ struct unbounded {
     }
 };
 
-// A side x side grid walked from (0,0) by right/left/up/down moves.
-struct grid {
-    std::int32_t side = 60;
-    struct state {
-        std::int32_t x = 0, y = 0;
-        bool operator==(const state&) const = default;
-        friend std::ostream& operator<<(std::ostream& os, const state& s) {
-            return os << '(' << s.x << ',' << s.y << ')';
-        }
-    };
-    using action = std::string_view;
-    void init(auto&& emit) const { emit(action("init"), state{0, 0}); }
-    void next(const state& s, auto&& emit) const {
-        if (s.x + 1 < side) emit(action("right"), state{s.x + 1, s.y});
-        if (s.x > 0) emit(action("left"), state{s.x - 1, s.y});
-        if (s.y + 1 < side) emit(action("up"), state{s.x, s.y + 1});
-        if (s.y > 0) emit(action("down"), state{s.x, s.y - 1});
-    }
-};
+using tcpv_test::grid;
 static_assert(tcpv::byte_hashable<grid::state>);
 
 // Breaks the determinism contract on purpose: after three calls, next emits other successors.

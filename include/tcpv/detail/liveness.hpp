@@ -26,10 +26,12 @@
 
 namespace tcpv::detail {
 
-/// The explored graph in compressed rows: the edges of state v are offset[v]..offset[v+1]-1,
-/// in the order `next` emitted them.
+/// The explored graph in compressed rows: the edges of vertex v are offset[v]..offset[v+1]-1,
+/// in the order `next` emitted them. Vertices are numbered canonically (canonical_order.hpp);
+/// vertex v is the store's state store_id[v].
 struct explored_graph {
     std::uint32_t n = 0;
+    std::vector<std::uint32_t> store_id;
     std::vector<std::uint64_t> offset;
     std::vector<std::uint32_t> target;
     [[nodiscard]] std::uint64_t begin(std::uint32_t v) const { return offset[v]; }

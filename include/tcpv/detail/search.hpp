@@ -19,7 +19,8 @@
 /// counts are those of the set of states. A property is decided by the first depth at which a
 /// state hits it, and its trace is rebuilt afterwards (trace_rebuild.hpp) as the least shortest
 /// path in emission order: the trace a sequential breadth-first search reports, for every
-/// thread count.
+/// thread count. Drawings and liveness lassos walk the states in that search's order
+/// (canonical_order.hpp), not by id.
 
 #include <algorithm>
 #include <atomic>
