@@ -55,6 +55,10 @@ struct search_stats {
     double seconds = 0;                ///< wall time of the search and the property analysis
     std::uint64_t peak_rss_bytes = 0;  ///< the process's peak resident memory at the end
     std::uint64_t stored_bytes = 0;    ///< bytes the visited-state storage holds
+    /// Breadth-first: how often the index grew, and the wall time the workers spent parked for
+    /// it (a run told its size, `expect_states`, grows only past that size).
+    std::uint64_t index_growths = 0;
+    double growth_seconds = 0;
     unsigned threads = 1;
     search_order order = search_order::bfs;
     limit_kind limit = limit_kind::none;  ///< the limit that stopped the search, if any
@@ -163,7 +167,8 @@ inline void print(std::ostream& os, const report& r, bool with_examples = false)
 }
 
 /// The report as one JSON object: {"model","params":{...},"states","transitions","depth",
-/// "seconds","peak_rss_bytes","limit","properties":[{"name","kind","verdict","trace":[...]}]}.
+/// "seconds","peak_rss_bytes","threads","search","limit","index_growths","growth_seconds",
+/// ["storage",...],"verdict","properties":[{"name","kind","verdict","trace":[...]}]}.
 /// Parameter values are printed as JSON numbers when they are integers, else as strings.
 inline std::string to_json(const report& r) {
     auto is_integer = [](const std::string& v) {
@@ -187,6 +192,8 @@ inline std::string to_json(const report& r) {
            ",\"peak_rss_bytes\":" + std::to_string(s.peak_rss_bytes) + ",\"threads\":" + std::to_string(s.threads) +
            ",\"search\":\"" + (s.order == search_order::bfs ? "bfs" : "dfs") + "\",\"limit\":" +
            (s.limit == limit_kind::none ? std::string("null") : detail::json_quote(to_string(s.limit))) +
+           ",\"index_growths\":" + std::to_string(s.index_growths) +
+           ",\"growth_seconds\":" + detail::json_number(s.growth_seconds) +
            (s.key_index ? std::string(",\"storage\":\"key-index\"") : std::string()) +
            (s.hash_compaction ? ",\"storage\":\"hash-compaction\",\"omission_probability\":" +
                                     detail::json_number(s.omission_probability)

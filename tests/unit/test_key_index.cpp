@@ -181,9 +181,25 @@ TEST_CASE("an expected state count makes the index for them at the start; the co
                 // (slots of 4 bytes, ids; or 5, keys of at most 40 bits, 12 to a cache line).
                 const std::uint64_t slot_bytes = keep ? 4 : 5;
                 if (expected >= n) CHECK(r.stats.stored_bytes >= expected * 100 / 84 * slot_bytes);
+                // The report says how often the index grew, and for how long: never when told
+                // enough, and fewer times than unsized when told too few.
+                if (expected >= n) {
+                    CHECK(r.stats.index_growths == 0);
+                    CHECK(r.stats.growth_seconds == 0.0);
+                } else {
+                    CHECK(r.stats.index_growths > 0);
+                    CHECK(r.stats.index_growths < plain.stats.index_growths);
+                    CHECK(r.stats.growth_seconds > 0.0);
+                }
+                const std::string json = tcpv::to_json(r.summary());
+                CHECK(json.find(",\"index_growths\":" + std::to_string(r.stats.index_growths) + ",") != std::string::npos);
             }
         }
     }
+    // Unsized, the index starts small and grows by half until the states fit.
+    CHECK(plain.stats.index_growths >= 5);
+    CHECK(plain.stats.growth_seconds > 0.0);
+    CHECK(plain.stats.growth_seconds < plain.stats.seconds);
     const auto violated = tcpv::checker(larger(1)).keep_explored(false).expect_states(n).run();
     CHECK(text_of(violated, "no-reset-after-graceful-close") ==
           text_of(tcpv::checker(larger(1)).run(), "no-reset-after-graceful-close"));

@@ -600,6 +600,8 @@ private:
             rendezvous rv(workers);
             growth grow{store, false, workers};
             pool.run(workers, [&](unsigned w) { expand_level(w, cursor, hi, per, depth, rv, grow); });
+            out_.stats.index_growths += grow.growths;
+            out_.stats.growth_seconds += grow.seconds;
             if (rv.error()) std::rethrow_exception(rv.error());
             if (error_) std::rethrow_exception(error_);
             const std::uint64_t added = store.close_level();
@@ -614,19 +616,28 @@ private:
     }
 
     // Growing the index, as a job of the rendezvous (one per level, shared by its workers).
+    // Counts the growths and their wall time, from the last worker parked to the last part done.
     struct growth {
         store_t& store;
         bool wanted = false;
         unsigned parts = 1;
+        std::uint64_t growths = 0;
+        double seconds = 0;
+        std::chrono::steady_clock::time_point started{};
         void prepare() {
             wanted = store.wants_growth();
-            if (wanted) store.begin_growth(parts);
+            if (!wanted) return;
+            started = std::chrono::steady_clock::now();
+            store.begin_growth(parts);
         }
         void part(unsigned i, unsigned n) {
             if (wanted) store.rehash_part(i, n);
         }
         void finish() {
-            if (wanted) store.finish_growth();
+            if (!wanted) return;
+            store.finish_growth();
+            ++growths;
+            seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         }
     };
 
