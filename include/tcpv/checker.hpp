@@ -315,7 +315,7 @@ public:
                                   (opt_.bitstate ? "bitstate" : "hash compaction") + ")";
                         break;
                     }
-                    if (!graph) graph = build_graph(*found.store, fairness);
+                    if (!graph) graph = build_graph(*found.store, found.stats.threads == 1, fairness);
                     if (auto l = find_lasso(found, *graph, p, fairness[i])) {
                         pr.result = verdict::violated;
                         pr.trace = std::move(*l);
@@ -408,7 +408,8 @@ private:
     // The whole explored graph, numbered canonically (canonical_order.hpp: so the lasso found on
     // it is the same for every thread count), and the fairness keys of every liveness property's
     // assumptions.
-    detail::explored_graph build_graph(const store_t& store,
+    // A one-thread search's ids are walked as they are (`store_ids_in_order`).
+    detail::explored_graph build_graph(const store_t& store, bool store_ids_in_order,
                                        std::vector<std::vector<detail::edge_fairness>>& fairness) const {
         detail::explored_graph g;
         g.n = static_cast<std::uint32_t>(store.size());
@@ -428,7 +429,7 @@ private:
                 for (const auto& f : props_[i].fairness_assumptions) fairness[i].push_back({f.strength, {}});
         std::uint32_t started = 0;  // offset[0..started] are set
         detail::canonical_numbering c;
-        detail::walk_canonically(m_, store, g.n, c, [&](std::uint32_t from, const state& from_state, const action& a,
+        detail::walk_canonically(m_, store, g.n, store_ids_in_order, c, [&](std::uint32_t from, const state& from_state, const action& a,
                                                         std::uint32_t to) {
             if (to == detail::no_state) nondeterministic("next", from_state);
             while (started < from) g.offset[++started] = g.target.size();

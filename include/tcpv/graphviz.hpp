@@ -93,7 +93,7 @@ std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>
     // The edges are written while the walk numbers the states, the nodes after it.
     std::ostringstream edges;
     tcpv::detail::canonical_numbering c;
-    tcpv::detail::walk_canonically(r.model, store, limit, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
+    tcpv::detail::walk_canonically(r.model, store, limit, r.stats.threads == 1, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
         if (to == tcpv::detail::no_state) return;  // beyond the cut
         const std::string label = to_text(r.model, a);
         const std::pair<std::uint32_t, std::string> key{c.order[from], label + '\n' + std::to_string(c.order[to])};

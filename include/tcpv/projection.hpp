@@ -71,7 +71,7 @@ std::string projected_graph(const result<M>& r, const std::type_identity_t<trace
             node_of.push_back(it->second);
         }
     };
-    tcpv::detail::walk_canonically(r.model, store, n, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
+    tcpv::detail::walk_canonically(r.model, store, n, r.stats.threads == 1, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
         if (to == tcpv::detail::no_state) return;
         place(std::max(from, to));
         if (node_of[to] == node_of[from]) return;

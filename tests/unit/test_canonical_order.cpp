@@ -27,10 +27,10 @@ struct walked {
 };
 
 template <class M>
-walked<M> walk(const tcpv::result<M>& r, std::size_t limit) {
+walked<M> walk(const tcpv::result<M>& r, std::size_t limit, bool by_id = false) {
     walked<M> w;
     const auto& store = *r.explored;
-    tcpv::detail::walk_canonically(r.model, store, limit, w.numbering,
+    tcpv::detail::walk_canonically(r.model, store, limit, by_id, w.numbering,
                                    [&](std::uint32_t from, const typename M::state& from_state,
                                        const typename M::action&, std::uint32_t to) {
                                        // Both ends are numbered when the edge is reported.
@@ -77,6 +77,18 @@ TEST_CASE("canonical order: one thread's breadth-first ids, so one thread's draw
 
     const auto g = tcpv::checker(grid{60}).threads(1).run();
     CHECK(canonical_states(g) == stored_states(g));
+    // So the walk by id (what one-thread results use) numbers and reports exactly the same.
+    for (const std::size_t limit : {std::size_t{7}, std::size_t{3}}) {
+        const auto queue = walk(r, limit), by_id = walk(r, limit, true);
+        CHECK(by_id.numbering.order == queue.numbering.order);
+        CHECK(by_id.numbering.number == queue.numbering.number);
+        CHECK(by_id.edges == queue.edges);
+    }
+    const auto queue = walk(g, 3600), by_id = walk(g, 3600, true);
+    CHECK(by_id.numbering.order == queue.numbering.order);
+    CHECK(by_id.edges == queue.edges);
+    const auto cut_queue = walk(g, 500), cut_by_id = walk(g, 500, true);
+    CHECK(cut_by_id.edges == cut_queue.edges);
 }
 
 TEST_CASE("canonical order: the same for two threads, whose ids within a level depend on timing") {

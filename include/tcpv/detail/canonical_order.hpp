@@ -7,8 +7,8 @@
 /// With several threads the store's ids within a level depend on timing (search.hpp). Whatever
 /// is reported from the whole explored graph (the state graph and its projection, a liveness
 /// property's lasso) walks the states in this order instead of by id, so that it is the same
-/// for every thread count. With one thread (and for depth-first search's ids, which it does not
-/// need to match) the walk is one more pass over the graph, as cheap as the lookups it replaces.
+/// for every thread count. A one-thread search's ids are already this order (breadth-first) or
+/// deterministic (depth-first), and are walked as they are.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,8 +33,15 @@ struct canonical_numbering {
 /// that no numbered state reaches (possible only for a model whose init or next changed since
 /// the search) is left unnumbered: callers that need every state compare `c.order.size()` with
 /// the store's size.
+///
+/// `ids_in_order`: the search ran on one thread, so its ids are already the same every time
+/// (breadth-first, they are the canonical numbers; depth-first, its own order). The walk then
+/// goes by id, with the same calls in the same order and no queue: reading the states in
+/// id order instead of breadth-first order made the liveness graph of `close` with cap=3
+/// (159,828 states) 20% slower to build.
 template <class M, class Store, class Edge>
-void walk_canonically(const M& m, const Store& store, std::size_t limit, canonical_numbering& c, Edge&& edge) {
+void walk_canonically(const M& m, const Store& store, std::size_t limit, bool ids_in_order, canonical_numbering& c,
+                      Edge&& edge) {
     using action = typename M::action;
     using state = typename M::state;
     const std::size_t n = store.size();
@@ -42,6 +49,20 @@ void walk_canonically(const M& m, const Store& store, std::size_t limit, canonic
     c.order.clear();
     c.order.reserve(limit);
     c.number.assign(n, no_state);
+    if (ids_in_order) {
+        for (std::uint32_t id = 0; id < limit; ++id) {
+            c.order.push_back(id);
+            c.number[id] = id;
+        }
+        for (std::uint32_t from = 0; from < limit; ++from) {
+            const state from_state = store[from];
+            m.next(from_state, [&](const action& a, const state& s) {
+                const auto id = store.find(s);
+                edge(from, from_state, a, id && *id < limit ? *id : no_state);
+            });
+        }
+        return;
+    }
     // Numbers a stored state on first sight (while there is room); its number or no_state.
     auto visit = [&](const state& s) -> std::uint32_t {
         const auto id = store.find(s);
