@@ -406,9 +406,8 @@ private:
     }
 
     // The whole explored graph, numbered canonically (canonical_order.hpp: so the lasso found on
-    // it is the same for every thread count), and the fairness keys of every liveness property's
-    // assumptions.
-    // A one-thread search's ids are walked as they are (`store_ids_in_order`).
+    // it is the same for every thread count; a one-thread search's ids, `store_ids_in_order`,
+    // are walked as they are), and the fairness keys of every liveness property's assumptions.
     detail::explored_graph build_graph(const store_t& store, bool store_ids_in_order,
                                        std::vector<std::vector<detail::edge_fairness>>& fairness) const {
         detail::explored_graph g;
@@ -429,8 +428,7 @@ private:
                 for (const auto& f : props_[i].fairness_assumptions) fairness[i].push_back({f.strength, {}});
         std::uint32_t started = 0;  // offset[0..started] are set
         detail::canonical_numbering c;
-        detail::walk_canonically(m_, store, g.n, store_ids_in_order, c, [&](std::uint32_t from, const state& from_state, const action& a,
-                                                        std::uint32_t to) {
+        auto add_edge = [&](std::uint32_t from, const state& from_state, const action& a, std::uint32_t to) {
             if (to == detail::no_state) nondeterministic("next", from_state);
             while (started < from) g.offset[++started] = g.target.size();
             g.target.push_back(to);
@@ -439,7 +437,8 @@ private:
                     const auto& f = props_[i].fairness_assumptions[j];
                     fairness[i][j].key.push_back(!f.in_class(a) ? 0u : f.each_action ? key_of(a) : 1u);
                 }
-        });
+        };
+        detail::walk_canonically(m_, store, g.n, store_ids_in_order, c, add_edge);
         while (started < g.n) g.offset[++started] = g.target.size();
         if (c.order.size() < g.n)
             for (std::uint32_t id = 0; id < g.n; ++id)

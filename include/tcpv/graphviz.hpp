@@ -72,8 +72,8 @@ std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>
     const auto& store = *r.explored;
     const std::size_t n = store.size();
     const std::size_t limit = (opt.max_states == 0) ? n : std::min(n, opt.max_states);
-    std::set<std::uint32_t> hot_states;                            // store ids
-    std::set<std::pair<std::uint32_t, std::string>> hot_edges;     // (source, "action\ntarget"), store ids
+    std::set<std::uint32_t> hot_states;                             // store ids
+    std::set<std::pair<std::uint32_t, std::string>> hot_edges;      // (source, "action\ntarget"), store ids
     std::optional<std::pair<std::uint32_t, std::string>> loop_edge;  // a lasso's returning step
     if (highlight) {
         std::optional<std::uint32_t> prev;
@@ -93,7 +93,7 @@ std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>
     // The edges are written while the walk numbers the states, the nodes after it.
     std::ostringstream edges;
     tcpv::detail::canonical_numbering c;
-    tcpv::detail::walk_canonically(r.model, store, limit, r.stats.threads == 1, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
+    auto add_edge = [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
         if (to == tcpv::detail::no_state) return;  // beyond the cut
         const std::string label = to_text(r.model, a);
         const std::pair<std::uint32_t, std::string> key{c.order[from], label + '\n' + std::to_string(c.order[to])};
@@ -101,7 +101,8 @@ std::string state_graph(const result<M>& r, const std::type_identity_t<trace<M>>
         if (hot_edges.count(key) > 0) edges << ", color=red, fontcolor=red, penwidth=2.5";
         if (loop_edge && *loop_edge == key) edges << ", headlabel=\"loop\", style=dashed";
         edges << "];\n";
-    });
+    };
+    tcpv::detail::walk_canonically(r.model, store, limit, r.stats.threads == 1, c, add_edge);
     const std::size_t shown = c.order.size();
     std::ostringstream os;
     os << "digraph tcpv {\n"

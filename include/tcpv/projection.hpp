@@ -71,7 +71,7 @@ std::string projected_graph(const result<M>& r, const std::type_identity_t<trace
             node_of.push_back(it->second);
         }
     };
-    tcpv::detail::walk_canonically(r.model, store, n, r.stats.threads == 1, c, [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
+    auto add_edge = [&](std::uint32_t from, const state&, const action& a, std::uint32_t to) {
         if (to == tcpv::detail::no_state) return;
         place(std::max(from, to));
         if (node_of[to] == node_of[from]) return;
@@ -81,7 +81,8 @@ std::string projected_graph(const result<M>& r, const std::type_identity_t<trace
             it->second.order = edges.size();
         }
         ++it->second.count;
-    });
+    };
+    tcpv::detail::walk_canonically(r.model, store, n, r.stats.threads == 1, c, add_edge);
     if (!c.order.empty()) place(static_cast<std::uint32_t>(c.order.size() - 1));  // states without edges
     std::set<std::size_t> hot_nodes;
     std::set<std::pair<std::size_t, std::size_t>> hot_edges;
