@@ -199,6 +199,8 @@ inline cf::output lwip_reference::apply(const input& in) {
         return both;
     }
     output o = base::apply(in);
+    // An RST built from the pcb (tcp_abort: rcv_nxt), not from the segment's SEQ and SEG.LEN.
+    bool rst_from_pcb = false;
     const output plain_answer = o;
     const tcb plain_after = t_;
     if (in.what == input::kind::call) {
@@ -361,6 +363,7 @@ inline cf::output lwip_reference::apply(const input& in) {
             t_.st != state_id::syn_received && t_.st != state_id::listen && t_.st != state_id::closed) {
             t_ = before;
             o = one(make(before, RST | ACK, before.snd_nxt, before.rcv_nxt));
+            rst_from_pcb = true;
             close_now();
             use(choice::no_handle_after_close);
         }
@@ -378,7 +381,11 @@ inline cf::output lwip_reference::apply(const input& in) {
         extra_backoff_ = 0;
         window_short_ = false;
     }
-    if (in.what == input::kind::arrival && in.seg.has(SYN) && in.seg.has(FIN) && on(choice::syn_fin_counted_once))
+    // Only an RST computed from the segment counts its SYN and FIN once; tcp_abort's RST carries
+    // rcv_nxt, which may equal SEQ + SEG.LEN by chance (found by the random suite: SYN-RECEIVED
+    // after CLOSE, <SEQ=7><ACK=5><CTL=SYN,FIN,ACK> with RCV.NXT 9).
+    if (in.what == input::kind::arrival && in.seg.has(SYN) && in.seg.has(FIN) && on(choice::syn_fin_counted_once) &&
+        !rst_from_pcb)
         for (std::uint8_t k = 0; k < o.count; ++k)
             if (o.sent[k].has(RST) && o.sent[k].ack == seq_add(in.seg.seq, int(in.seg.seg_len()))) {
                 o.sent[k].ack = seq_add(o.sent[k].ack, -1);

@@ -123,6 +123,28 @@ TEST_CASE("lwIP bug (found by the random suite): SEG.LEN of a segment with SYN a
     CHECK(without->steps.back().reference_output.find("<ACK=13>") != std::string::npos);
 }
 
+TEST_CASE("lwIP profile (found by the random suite): the RST of an abort is not one short for SYN and FIN") {
+    // SYN-RECEIVED after CLOSE (the listener is gone): the handshake's ACK comes with SYN and FIN
+    // out of sequence, and lwIP aborts with <SEQ=SND.NXT><ACK=RCV.NXT> = <SEQ=5><ACK=9>. RCV.NXT
+    // equals SEQ + SEG.LEN (7 + 2) by chance; the profile took that RST for one answering the
+    // segment and made it one short (ACK=8). CI's random suite met it with seed
+    // 1924875876488319050.
+    lc::lwip_adapter lwip;
+    const std::vector<cf::input> run = {cf::input::user(event_id::open_passive),
+                                        cf::input::arrive(segment{SYN, 8, 0, 0, 0, 0}),
+                                        cf::input::user(event_id::close),
+                                        cf::input::arrive(segment{SYN | ACK | FIN, 7, 5, 0, 0, 0})};
+    lc::lwip_reference profile;
+    CHECK_FALSE(tcpv::conformance::replay(lwip, profile, run).has_value());
+    lc::lwip_reference again;
+    for (std::size_t i = 0; i + 1 < run.size(); ++i) (void)again.apply(run[i]);
+    const auto last = again.apply(run.back());
+    REQUIRE(last.count == 1);
+    CHECK(last.sent[0].flags == (RST | ACK));
+    CHECK(last.sent[0].seq == 5);
+    CHECK(last.sent[0].ack == 9);
+}
+
 TEST_CASE("lwIP bugs (found by the random suite): SYN-RECEIVED skips the sequence check; an ACK ahead, twice") {
     lc::lwip_adapter lwip;
     const auto handshake = std::vector<cf::input>{cf::input::user(event_id::open_passive),
