@@ -163,3 +163,40 @@ TEST_CASE("key table: threads claiming the same and neighbouring slots lose noth
         CHECK(held == values);
     }
 }
+
+TEST_CASE("key table: prefault commits the pages for writing and changes no slot, even while threads claim") {
+    // Committed for writing: the resident set grows by the table's size. (Pages only read
+    // would map the shared zero page, which the resident set does not count.)
+    {
+        key_table t((std::size_t{16} << 20) / 64 * 10, 6);  // 16 MiB of lines
+        REQUIRE(t.bytes() == (std::size_t{16} << 20));
+        const std::uint64_t before = tcpv::detail::current_rss_bytes();
+        t.prefault(0, t.lines());
+        const std::uint64_t after = tcpv::detail::current_rss_bytes();
+        REQUIRE(before > 0);
+        CHECK(after >= before + (std::size_t{15} << 20));
+        std::size_t occupied = 0;
+        t.drain([&](std::uint64_t) { ++occupied; });
+        CHECK(occupied == 0);
+    }
+    // No slot changes, while another thread claims slots in the same lines.
+    key_table t(std::size_t{1} << 16, 6);
+    std::vector<std::uint64_t> values;
+    std::uint64_t seed = 5;
+    while (values.size() < 40000)
+        if (const std::uint64_t v = next_random(seed) & ((std::uint64_t{1} << 48) - 1)) values.push_back(v);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::size_t added = 0;
+    std::thread claimer([&] {
+        for (const std::uint64_t v : values) added += insert(t, v);
+    });
+    for (int round = 0; round < 50; ++round) t.prefault(0, t.lines());
+    claimer.join();
+    CHECK(added == values.size());
+    t.prefault(t.lines() / 3, t.lines() / 2);
+    std::vector<std::uint64_t> held;
+    t.drain([&](std::uint64_t v) { held.push_back(v); });
+    std::sort(held.begin(), held.end());
+    CHECK(held == values);
+}

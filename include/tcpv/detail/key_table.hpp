@@ -160,6 +160,9 @@ public:
     }
 
     [[nodiscard]] std::size_t lines() const noexcept { return lines_; }
+    /// Commits the pages of lines [lo, hi) ahead of their first probe (big_prefault), without
+    /// changing any slot: safe while other threads write those lines.
+    void prefault(std::size_t lo, std::size_t hi) noexcept { big_prefault(base_, lo * 64, hi * 64); }
 
     /// The table is drained in chunks of 256 KiB of lines (whole 4 KiB pages, given back as
     /// each is read): drain_chunk(c, f) calls f(value) for each occupied slot of chunk c's
