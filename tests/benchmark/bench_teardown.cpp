@@ -80,7 +80,8 @@ constexpr const char* usage_text =
     "  --tcpv          the tcpv program (default: `tcpv` next to this program)\n"
     "  --work          directory for the Promela model, pan and the outputs (default: a new\n"
     "                  directory under $TMPDIR or /tmp; it is kept)\n"
-    "  --repeat        runs per configuration; the fastest counts (default 1)\n"
+    "  --repeat        runs per configuration; the fastest counts, the median too in the\n"
+    "                  scaling lines (default 1)\n"
     "  --timeout       seconds any one child process may run before it is stopped (default 600)\n"
     "  --spin-depth    pan's depth bound -m (default 10000); reaching it is an error\n"
     "  --keep-states   also run tcpv with every state kept (--keep-states), one row per thread\n"
@@ -458,6 +459,7 @@ struct measurement {
     unsigned cores = 1;
     std::uint64_t states = 0, transitions = 0;  ///< as the tool printed them (pan: rounded if huge)
     double seconds = 0;                         ///< best of the repeats
+    std::vector<double> all_seconds;            ///< every repeat, in the order run
     std::uint64_t peak_rss_bytes = 0;           ///< of the fastest run
     std::string command;
     // SPIN only
@@ -467,6 +469,12 @@ struct measurement {
     std::string compile_command;
 
     [[nodiscard]] double states_per_second() const { return seconds > 0 ? double(states) / seconds : 0; }
+    [[nodiscard]] double median_seconds() const {
+        std::vector<double> v = all_seconds;
+        if (v.empty()) return seconds;
+        std::sort(v.begin(), v.end());
+        return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    }
     [[nodiscard]] std::string label() const { return tool + " " + config; }
 };
 
@@ -573,6 +581,26 @@ void print_table(std::ostream& os, const std::vector<measurement>& rows) {
     for (const auto& row : cells) print_row(row);
 }
 
+// The rate of each tcpv configuration on N threads over its rate on 1 thread: from the best
+// runs (the table's seconds) and, with more than one run, from the median runs, which one
+// lucky or unlucky run moves less.
+void print_scaling(std::ostream& os, const std::vector<measurement>& rows, int repeat) {
+    std::vector<std::string> lines;
+    for (const auto& one : rows) {
+        if (one.tool != "tcpv" || one.cores != 1) continue;
+        for (const auto& r : rows) {
+            if (r.tool != "tcpv" || r.config != one.config || r.cores == 1) continue;
+            std::string line = r.label() + ", " + std::to_string(r.cores) + " threads: " +
+                               fixed(one.seconds / r.seconds, 2) + "x the 1-thread rate (best runs)";
+            if (repeat > 1) line += ", " + fixed(one.median_seconds() / r.median_seconds(), 2) + "x (median runs)";
+            lines.push_back(line);
+        }
+    }
+    if (lines.empty()) return;
+    os << "\nscaling (states/s against the same configuration on 1 thread):\n";
+    for (const auto& l : lines) os << "  " << l << '\n';
+}
+
 // ---------------------------------------------------------------------------------------------
 // The benchmark
 
@@ -656,12 +684,16 @@ int run(const options& o) {
 
     // One tcpv configuration, once per thread count (best of --repeat): `extra` are its own
     // options, `label` its name in the table. The first run is the reference for the counts.
+    // The thread counts take turns (run k of each, then run k + 1 of each), so that a slow
+    // spell of the shared machine falls on all of them and their ratio compares like with like.
     std::optional<tcpv_figures> reference;
     auto run_tcpv_rows = [&](const std::vector<std::string>& extra, const std::string& label, const std::string& tag,
                              bool exact) {
-        for (unsigned threads : o.threads) {
-            measurement best;
-            for (int k = 0; k < o.repeat; ++k) {
+        std::vector<measurement> bests(o.threads.size());
+        for (int k = 0; k < o.repeat; ++k) {
+            for (std::size_t t = 0; t < o.threads.size(); ++t) {
+                const unsigned threads = o.threads[t];
+                measurement& best = bests[t];
                 std::vector<std::string> argv = {tcpv, "check", "teardown", "--set", "cap=" + std::to_string(p.cap),
                                                  "--set", "msl=" + std::to_string(p.msl), "--set",
                                                  "rto=" + std::to_string(p.rto), "--set",
@@ -689,6 +721,7 @@ int run(const options& o) {
                     else
                         commands.push_back("note: " + what);
                 }
+                best.all_seconds.push_back(r.seconds);
                 if (k == 0 || r.seconds < best.seconds) {
                     best.tool = "tcpv";
                     best.config = label;
@@ -700,7 +733,9 @@ int run(const options& o) {
                     best.command = command_text(argv);
                 }
             }
-            commands.push_back("tcpv " + label + ", " + std::to_string(threads) + " thread(s):  " + best.command);
+        }
+        for (const measurement& best : bests) {
+            commands.push_back("tcpv " + label + ", " + std::to_string(best.cores) + " thread(s):  " + best.command);
             rows.push_back(best);
         }
     };
@@ -817,11 +852,13 @@ int run(const options& o) {
        << reference->verdict << " (tcpv)\n";
     os << "method:     each tool run is a child process: wall time from fork() to wait4(), peak memory = "
           "ru_maxrss from wait4(); best of "
-       << o.repeat << " run(s)\n";
+       << o.repeat << " run(s)" << (o.repeat > 1 && o.threads.size() > 1 ? ", tcpv's thread counts taking turns" : "")
+       << "\n";
     os << "work dir:   " << wd << "\n\ncommands:\n";
     for (const auto& c : commands) os << "  " << c << '\n';
     os << '\n';
     print_table(os, rows);
+    print_scaling(os, rows, o.repeat);
     os << "\nnotes:\n"
           "  - SPIN's transitions (= stored + matched) count the initial state once more than tcpv's: pan counts\n"
           "    it as \"stored\" although no transition reached it. Expected: states equal, transitions + 1.\n"

@@ -175,6 +175,37 @@ TEST_CASE("tcpv_bench_teardown --smoke: counts agree and the table is printed") 
     CHECK(r.out.find("counts agree: 12,410 states, 70,486 transitions") != std::string::npos);
 }
 
+TEST_CASE("tcpv_bench_teardown: thread counts take turns and the scaling is printed from best and median runs") {
+    require_spin();
+    const fs::path work = fs::path(TCPV_BINARY_DIR) / "test_bench_smoke" / "scaling";
+    fs::remove_all(work);
+    const auto r = tcpv_test::run_program({TCPV_BENCH_PROGRAM, "--set", "small", "--threads", "1,2", "--repeat", "2",
+                                           "--spin-configs", "dfs", "--work", work.string()},
+                                          240);
+    INFO(r.out);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("best of 2 run(s), tcpv's thread counts taking turns") != std::string::npos);
+    // Rows in thread order, each configuration's 1-thread row first.
+    const auto one = r.out.find("| tcpv BFS, key index        |             1 |");
+    const auto two = r.out.find("| tcpv BFS, key index        |             2 |");
+    CHECK(one != std::string::npos);
+    CHECK(two != std::string::npos);
+    CHECK(one < two);
+    // Run in turns: the 1-thread run 2 was written after the 2-thread run 1.
+    CHECK(fs::last_write_time(work / "tcpv-t1-2.out") >= fs::last_write_time(work / "tcpv-t2-1.out"));
+    const auto scaling = r.out.find("scaling (states/s against the same configuration on 1 thread):");
+    REQUIRE(scaling != std::string::npos);
+    for (const std::string config : {"tcpv BFS, key index, 2 threads: ", "tcpv BFS, key index, sized, 2 threads: "}) {
+        const auto at = r.out.find(config, scaling);
+        REQUIRE_MESSAGE(at != std::string::npos, config);
+        const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+        CHECK_MESSAGE(line.find("x the 1-thread rate (best runs), ") != std::string::npos, line);
+        CHECK_MESSAGE(line.find("x (median runs)") != std::string::npos, line);
+        CHECK(std::stod(line.substr(config.size())) > 0);
+    }
+}
+
 TEST_CASE("tcpv_bench_teardown refuses bad parameters with exit status 2 and a message") {
     const auto r = tcpv_test::run_program({TCPV_BENCH_PROGRAM, "--set", "9,2,1,2,4", "--work",
                                            (fs::path(TCPV_BINARY_DIR) / "test_bench_smoke" / "bad").string()},
