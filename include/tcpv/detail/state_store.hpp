@@ -183,6 +183,13 @@ struct object_codec {
     static bool same(const key& a, const key& b) { return a == b; }
 };
 
+/// A run of ids [first, last) that one worker's blocks held in a level, in the order the
+/// worker stored them (state_store::level_runs).
+struct id_run {
+    std::uint64_t first, last;
+    unsigned owner;
+};
+
 /// A codec whose key is one 64-bit word (a packed state of at most 64 bits).
 template <class Codec>
 inline constexpr bool one_word_key = false;
@@ -314,7 +321,11 @@ public:
     struct alignas(64) worker_ids {  // one cache line each: workers bump their own
         std::uint64_t next = 0, end = 0;
         std::uint64_t compared = 0;  ///< hash compaction: occupied slots passed by new states
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> blocks;  ///< taken in this level, merged
     };
+    /// The last closed level as its workers' blocks held it: runs in id order that cover it
+    /// exactly; empty when ids were taken one at a time (a states limit).
+    [[nodiscard]] const std::vector<id_run>& level_runs() const noexcept { return level_runs_; }
 
     /// The store keeps its own copy of the model (a packed codec calls it). With hash
     /// compaction (`compact_bits` > 0) the index is a fixed table of 2^compact_bits slots that
@@ -651,9 +662,16 @@ public:
                 move(static_cast<id_type>(sources[i]), static_cast<id_type>(targets[i]));
         }
         next_id_.store(valid_end);
-        for (auto& w : ids_) {
-            w.next = w.end = 0;
+        // The level's runs: its ids by the block that held them (a hole filled above keeps
+        // its block's owner), cut at the level's end.
+        level_runs_.clear();
+        for (unsigned w = 0; w < ids_.size(); ++w) {
+            for (const auto& [b, e] : ids_[w].blocks)
+                if (b < valid_end) level_runs_.push_back({b, std::min(e, valid_end), w});
+            ids_[w].blocks.clear();
+            ids_[w].next = ids_[w].end = 0;
         }
+        std::sort(level_runs_.begin(), level_runs_.end(), [](const id_run& a, const id_run& b) { return a.first < b.first; });
         const std::uint64_t size = valid_end - levels_.back();
         // Frontier-only stores keep only the records of the level just closed: the next parents.
         if (frontier_only()) arena_.release_below(levels_.back());
@@ -739,6 +757,12 @@ private:
         if (first >= cap_) return false;
         b.next = first;
         b.end = std::min(first + block_, cap_);
+        if (block_ > 1) {  // single ids (a states limit) would make a run per state
+            if (!b.blocks.empty() && b.blocks.back().second == first)
+                b.blocks.back().second = b.end;
+            else
+                b.blocks.emplace_back(first, b.end);
+        }
         arena_.reserve(b.next, b.end);
         return true;
     }
@@ -924,6 +948,7 @@ private:
     std::uint32_t id_mask_ = 0, busy_ = 0, dead_ = 0;
     std::uint64_t grow_at_ = 0;
     std::vector<id_type> levels_;
+    std::vector<id_run> level_runs_;  // of the last closed level
     std::vector<std::pair<std::uint64_t, std::uint64_t>> growth_holes_;
     std::vector<std::vector<std::uint64_t>> growth_left_over_;  // the key index's, by part
     std::atomic<std::size_t> growth_next_chunk_{0};
