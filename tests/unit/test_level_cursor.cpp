@@ -212,7 +212,8 @@ TEST_CASE("state store: a closed level is reported as its workers' runs, in orde
         std::size_t elsewhere = 0;
         for (unsigned w = 0; w < workers; ++w)
             for (const auto id : ids_of[w]) {
-                const auto r = std::find_if(runs.begin(), runs.end(), [&](const id_run& x) { return id >= x.first && id < x.last; });
+                const auto r = std::find_if(runs.begin(), runs.end(),
+                                            [&](const id_run& x) { return id >= x.first && id < x.last; });
                 if (r == runs.end() || r->owner != w) ++elsewhere;
             }
         CHECK(elsewhere <= std::size_t{workers} * 1024);

@@ -671,7 +671,8 @@ public:
             ids_[w].blocks.clear();
             ids_[w].next = ids_[w].end = 0;
         }
-        std::sort(level_runs_.begin(), level_runs_.end(), [](const id_run& a, const id_run& b) { return a.first < b.first; });
+        std::sort(level_runs_.begin(), level_runs_.end(),
+                  [](const id_run& a, const id_run& b) { return a.first < b.first; });
         const std::uint64_t size = valid_end - levels_.back();
         // Frontier-only stores keep only the records of the level just closed: the next parents.
         if (frontier_only()) arena_.release_below(levels_.back());
