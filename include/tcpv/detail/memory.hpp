@@ -87,7 +87,8 @@ inline void big_discard(void* p, std::size_t total, std::size_t from, std::size_
 /// changing them: an atomic or of 0, once per 4 KiB page. A page first touched by a read is
 /// mapped to the shared zero page, and the write that follows faults a second time to replace
 /// it, which with two threads running also flushes the other core's TLB (an interrupt). The
-/// index is probed (read) before a slot is claimed (written), so it commits its pages ahead.
+/// index is probed (read) before a slot is claimed (written), so growing it commits the new
+/// table's pages just ahead of the rehash that fills them.
 /// Measured (Linux 6.18, KVM): committing 64 MiB of huge pages by a read and a write per 64
 /// bytes took 40 to 136 ms, by the write alone 3 to 9 ms.
 inline void big_prefault(void* p, std::size_t from, std::size_t to) noexcept {

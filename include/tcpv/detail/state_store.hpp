@@ -343,9 +343,9 @@ public:
     ///
     /// Exact storage starts with an index for `expected_states` states (filled to 84% by
     /// them: no growth on the way there), or for a few thousand when it is 0; either way it
-    /// grows when needed. Its pages are committed at once (big_prefault: the states will
-    /// touch them all); the fixed tables of the two inexact modes are not, since one may be
-    /// far larger than the states a run stores.
+    /// grows when needed. Its pages are committed as the states touch them, not at once: an
+    /// expected count far above what a run stores would otherwise commit memory that
+    /// `max_memory` could not stop (a grown index is committed by the rehash, rehash_keys).
     state_store(const M& m, unsigned workers, std::uint64_t max_states, unsigned compact_bits = 0,
                 unsigned bitstate_bits = 0, unsigned bitstate_hashes = 3, bool key_index = false,
                 std::uint64_t expected_states = 0)
@@ -357,7 +357,6 @@ public:
         if (keys_) {
             key_width_ = key_table::width_for(codec_.record_bytes * 8);
             reset_index(initial_slots(expected_states));
-            keys_table_.prefault(0, keys_table_.lines());
         } else if (bitstate_) {
             bit_log2_ = bitstate_bits;
             bit_hashes_ = std::max(1u, bitstate_hashes);
@@ -374,7 +373,6 @@ public:
             grow_at_ = ~std::uint64_t{0};  // a fixed table: the fingerprints cannot be rehashed
         } else {
             reset_index(initial_slots(expected_states));
-            big_prefault(slots_, 0, capacity_ * sizeof(std::uint32_t));
         }
         levels_.push_back(0);
     }
